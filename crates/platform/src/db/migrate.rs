@@ -1,0 +1,199 @@
+//! Embedded, append-only schema migrations for both engines.
+//!
+//! Each feature crate ships its migrations as a `&[Migration]` under its own component
+//! name; the binary runs them in order at start and through `rampart migrate`. A migration
+//! and the row recording it commit in one transaction, so a crash never applies one twice,
+//! and one that changed after it shipped is refused by its checksum.
+
+use sha2::{Digest, Sha256};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, Row};
+
+use super::{Db, DbError, Dialect};
+use crate::clock::Timestamp;
+
+/// One schema change of one component.
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    pub component: &'static str,
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+impl Migration {
+    fn checksum(&self) -> String {
+        hex::encode(Sha256::digest(self.sql.as_bytes()))
+    }
+
+    pub fn label(&self) -> String {
+        format!("{}/{:04}_{}", self.component, self.version, self.name)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    #[error("migration {0} was changed after it was applied; migrations are append-only")]
+    Changed(String),
+    #[error("migration {label} failed: {source}")]
+    Failed { label: String, source: DbError },
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// Serialises migrations of several nodes starting at once on PostgreSQL.
+const PG_MIGRATION_LOCK: i64 = 0x7261_6d70_6172_7401;
+
+const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    component TEXT NOT NULL,
+    version BIGINT NOT NULL,
+    name TEXT NOT NULL,
+    checksum TEXT NOT NULL,
+    applied_at BIGINT NOT NULL,
+    PRIMARY KEY (component, version)
+)";
+
+/// Applies every migration not yet applied; returns the labels of those it applied.
+pub async fn run(
+    db: &Db,
+    migrations: &[Migration],
+    now: Timestamp,
+) -> Result<Vec<String>, MigrateError> {
+    let mut conn = db.pool().acquire().await.map_err(DbError::from)?;
+    if db.dialect() == Dialect::Postgres {
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(PG_MIGRATION_LOCK)
+            .execute(&mut *conn)
+            .await
+            .map_err(DbError::from)?;
+    }
+    let result = apply_all(db.dialect(), &mut conn, migrations, now).await;
+    if db.dialect() == Dialect::Postgres {
+        // Ending the session releases the lock too; the explicit unlock returns it sooner.
+        let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(PG_MIGRATION_LOCK)
+            .execute(&mut *conn)
+            .await;
+    }
+    result
+}
+
+async fn apply_all(
+    dialect: Dialect,
+    conn: &mut PoolConnection<Any>,
+    migrations: &[Migration],
+    now: Timestamp,
+) -> Result<Vec<String>, MigrateError> {
+    sqlx::raw_sql(CREATE_LEDGER)
+        .execute(&mut **conn)
+        .await
+        .map_err(DbError::from)?;
+    let mut applied = Vec::new();
+    for migration in migrations {
+        // IMMEDIATE takes SQLite's write lock up front, so two processes cannot both decide
+        // that a migration is missing.
+        let begin = match dialect {
+            Dialect::Sqlite => "BEGIN IMMEDIATE",
+            Dialect::Postgres => "BEGIN",
+        };
+        sqlx::raw_sql(begin)
+            .execute(&mut **conn)
+            .await
+            .map_err(DbError::from)?;
+        match apply_one(conn, migration, now).await {
+            Ok(true) => {
+                sqlx::raw_sql("COMMIT")
+                    .execute(&mut **conn)
+                    .await
+                    .map_err(DbError::from)?;
+                applied.push(migration.label());
+            }
+            Ok(false) => {
+                sqlx::raw_sql("ROLLBACK")
+                    .execute(&mut **conn)
+                    .await
+                    .map_err(DbError::from)?;
+            }
+            Err(err) => {
+                if sqlx::raw_sql("ROLLBACK")
+                    .execute(&mut **conn)
+                    .await
+                    .is_err()
+                {
+                    // A connection in an unknown state must not go back to the pool.
+                    conn.close_on_drop();
+                }
+                return Err(err);
+            }
+        }
+    }
+    Ok(applied)
+}
+
+/// Applies one migration inside the open transaction; `false` when it was already applied.
+async fn apply_one(
+    conn: &mut PoolConnection<Any>,
+    migration: &Migration,
+    now: Timestamp,
+) -> Result<bool, MigrateError> {
+    let checksum = migration.checksum();
+    let existing =
+        sqlx::query("SELECT checksum FROM schema_migrations WHERE component = $1 AND version = $2")
+            .bind(migration.component)
+            .bind(migration.version)
+            .fetch_optional(&mut **conn)
+            .await
+            .map_err(DbError::from)?;
+    if let Some(row) = existing {
+        let stored: String = row.try_get("checksum").map_err(DbError::from)?;
+        return if stored == checksum {
+            Ok(false)
+        } else {
+            Err(MigrateError::Changed(migration.label()))
+        };
+    }
+    let failed = |source: sqlx::Error| MigrateError::Failed {
+        label: migration.label(),
+        source: source.into(),
+    };
+    sqlx::raw_sql(migration.sql)
+        .execute(&mut **conn)
+        .await
+        .map_err(failed)?;
+    sqlx::query("INSERT INTO schema_migrations (component, version, name, checksum, applied_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(migration.component)
+        .bind(migration.version)
+        .bind(migration.name)
+        .bind(checksum)
+        .bind(now.as_millis())
+        .execute(&mut **conn)
+        .await
+        .map_err(failed)?;
+    Ok(true)
+}
+
+/// Labels of the migrations not yet applied, for `/readyz`.
+pub async fn pending(db: &Db, migrations: &[Migration]) -> Result<Vec<String>, DbError> {
+    let rows = sqlx::query("SELECT component, version FROM schema_migrations")
+        .fetch_all(db.pool())
+        .await?;
+    let mut applied = std::collections::HashSet::new();
+    for row in rows {
+        let component: String = row.try_get("component")?;
+        let version: i64 = row.try_get("version")?;
+        applied.insert((component, version));
+    }
+    Ok(migrations
+        .iter()
+        .filter(|m| !applied.contains(&(m.component.to_owned(), m.version)))
+        .map(Migration::label)
+        .collect())
+}
+
+/// The platform's own migrations.
+pub const PLATFORM: &[Migration] = &[Migration {
+    component: "platform",
+    version: 1,
+    name: "leases",
+    sql: include_str!("../../migrations/0001_leases.sql"),
+}];

@@ -1,0 +1,172 @@
+//! The one database handle for SQLite and PostgreSQL.
+//!
+//! Queries are written once in portable SQL (`$1` placeholders, `TEXT` ids, `BIGINT`
+//! millisecond times) and run through sqlx's `Any` driver; the rare dialect difference is a
+//! visible `match db.dialect()`. Only `store` modules (and this module) hold SQL.
+
+pub mod lease;
+pub mod migrate;
+
+use std::path::Path;
+use std::sync::Once;
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+
+use crate::config::{Config, Secret};
+
+pub use sqlx::Any;
+
+/// Which engine is behind the handle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    fn of(url: &str) -> Option<Self> {
+        match url.split(':').next() {
+            Some("sqlite") => Some(Self::Sqlite),
+            Some("postgres" | "postgresql") => Some(Self::Postgres),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+}
+
+/// A pool of connections to Rampart's database.
+#[derive(Debug, Clone)]
+pub struct Db {
+    pool: AnyPool,
+    dialect: Dialect,
+}
+
+/// Storage errors, narrow on purpose: callers map `NotFound` and `Conflict` to 404 and 409.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("not found")]
+    NotFound,
+    #[error("conflicts with existing data ({0})")]
+    Conflict(String),
+    #[error("database unavailable: {0}")]
+    Unavailable(#[source] sqlx::Error),
+    #[error("database error: {0}")]
+    Other(#[source] sqlx::Error),
+}
+
+impl From<sqlx::Error> for DbError {
+    fn from(err: sqlx::Error) -> Self {
+        match err {
+            sqlx::Error::RowNotFound => Self::NotFound,
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                Self::Conflict(db.constraint().unwrap_or("unique").to_owned())
+            }
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                Self::Unavailable(err)
+            }
+            other => Self::Other(other),
+        }
+    }
+}
+
+/// Statements run on every new SQLite connection: write-ahead logging so readers never
+/// block the writer, full fsync so an acknowledged write survives power loss, and a busy
+/// timeout so concurrent writers queue instead of failing.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+    PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;";
+
+impl Db {
+    /// Connects to the configured database, creating the SQLite file and its folder.
+    pub async fn connect(config: &Config) -> Result<Self, DbError> {
+        let url = config.database_url();
+        Self::connect_url(
+            &url,
+            config.database.max_connections,
+            Duration::from_secs(config.database.acquire_timeout_secs),
+        )
+        .await
+    }
+
+    pub async fn connect_url(
+        url: &Secret,
+        max_connections: u32,
+        acquire_timeout: Duration,
+    ) -> Result<Self, DbError> {
+        static DRIVERS: Once = Once::new();
+        DRIVERS.call_once(install_default_drivers);
+        let dialect = Dialect::of(url.expose()).ok_or_else(|| {
+            DbError::Other(sqlx::Error::Configuration(
+                "database.url must start with sqlite:// or postgres://".into(),
+            ))
+        })?;
+        let mut options = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(acquire_timeout);
+        let url = match dialect {
+            Dialect::Sqlite => {
+                options = options.after_connect(|conn, _meta| {
+                    Box::pin(
+                        async move { conn.execute(sqlx::raw_sql(SQLITE_PRAGMAS)).await.map(drop) },
+                    )
+                });
+                sqlite_url_creating_folder(url.expose())?
+            }
+            Dialect::Postgres => url.expose().to_owned(),
+        };
+        let pool = options.connect(&url).await?;
+        Ok(Self { pool, dialect })
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// A round trip to the database.
+    pub async fn ping(&self) -> Result<(), DbError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Connections open and idle, for metrics.
+    pub fn pool_usage(&self) -> (u32, usize) {
+        (self.pool.size(), self.pool.num_idle())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Makes sure the folder of an SQLite file exists and asks sqlx to create the file.
+fn sqlite_url_creating_folder(url: &str) -> Result<String, DbError> {
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    let path = path.split('?').next().unwrap_or(path);
+    if let Some(parent) = Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent)
+            .map_err(|err| DbError::Unavailable(sqlx::Error::Io(err)))?;
+    }
+    Ok(if url.contains("mode=") {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    })
+}

@@ -1,0 +1,30 @@
+//! The web kit shared by every listener: the connection loop, the middleware stack
+//! (request ids, security headers, limits, error documents, metrics), the error type of the
+//! API, the page layout and the static assets.
+
+mod assets;
+mod headers;
+mod observe;
+pub mod problem;
+mod render_errors;
+mod server;
+mod stack;
+mod trust;
+
+pub use assets::assets_router;
+pub use headers::security_headers;
+pub use observe::RequestId;
+pub use problem::{ApiError, ProblemKind, Rendered};
+pub use server::{PeerAddr, ServeOptions, serve};
+pub use stack::{StackSettings, with_common_layers};
+pub use trust::TrustSection;
+
+/// The page shown for an error outside the API.
+#[derive(askama::Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub status: u16,
+    pub title: String,
+    pub detail: String,
+    pub request_id: String,
+}

@@ -1,0 +1,213 @@
+//! Wiring: the database and its migrations, TLS, the background-jobs lease, and the four
+//! listeners with what each one serves. `rampart serve` and the tests both go through
+//! [`start`], so tests exercise the real server.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use platform::clock::{Clock, SystemClock};
+use platform::config::Config;
+use platform::db::Db;
+use platform::db::lease::{self, Leadership, LeaseSettings};
+use platform::db::migrate::{self, Migration};
+use platform::ids::new_id;
+use platform::metrics::Metrics;
+use platform::tls::{self, CertificateStore};
+use platform::web::{ServeOptions, StackSettings, serve, with_common_layers};
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
+
+use crate::routes;
+use crate::shutdown::Shutdown;
+
+/// The lease whose holder runs the background jobs.
+const JOBS_LEASE: &str = "jobs";
+
+/// Every component's migrations, in the order they apply.
+pub fn migrations() -> Vec<Migration> {
+    migrate::PLATFORM.to_vec()
+}
+
+/// The sockets of the four listeners, bound before anything else starts.
+pub struct Listeners {
+    pub public: TcpListener,
+    pub redirect: TcpListener,
+    pub staff: TcpListener,
+    pub metrics: TcpListener,
+}
+
+impl Listeners {
+    pub async fn bind(config: &Config) -> anyhow::Result<Self> {
+        let listen = &config.listen;
+        Ok(Self {
+            public: bind("public", listen.public).await?,
+            redirect: bind("redirect", listen.redirect).await?,
+            staff: bind("staff", listen.staff).await?,
+            metrics: bind("metrics", listen.metrics).await?,
+        })
+    }
+}
+
+async fn bind(name: &str, addr: std::net::SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} (listen.{name})"))
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub metrics: Arc<Metrics>,
+    pub certificates: Arc<CertificateStore>,
+    pub migrations: Arc<[Migration]>,
+    pub public_url: Arc<str>,
+    pub node_id: Arc<str>,
+    pub leadership: Leadership,
+}
+
+/// A started server.
+pub struct Running {
+    pub state: AppState,
+    /// Set when this start generated the self-signed certificate (its fingerprint).
+    pub generated_certificate: Option<String>,
+    tasks: JoinSet<()>,
+}
+
+impl Running {
+    /// Waits until every listener and task has stopped after shutdown.
+    pub async fn stopped(mut self) {
+        while self.tasks.join_next().await.is_some() {}
+        self.state.db.close().await;
+    }
+}
+
+/// Starts Rampart on already-bound listeners; it runs until `shutdown` is triggered.
+pub async fn start(
+    config: Config,
+    listeners: Listeners,
+    shutdown: Shutdown,
+) -> anyhow::Result<Running> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    std::fs::create_dir_all(&config.server.data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {}",
+            config.server.data_dir.display()
+        )
+    })?;
+    let (certificates, generated) = load_certificates(&config)?;
+    let tls_config = tls::server_config(certificates.clone())?;
+    let db = Db::connect(&config)
+        .await
+        .context("cannot open the database (database.url)")?;
+    let migrations: Arc<[Migration]> = migrations().into();
+    let applied = migrate::run(&db, &migrations, clock.now()).await?;
+    if !applied.is_empty() {
+        tracing::info!(?applied, "migrations applied");
+    }
+    let node_id: Arc<str> = new_id("node").into();
+    let mut tasks = JoinSet::new();
+    let settings = LeaseSettings {
+        name: JOBS_LEASE,
+        holder: node_id.to_string(),
+        ttl: Duration::from_millis(config.jobs.lease_ttl_ms),
+        renew: Duration::from_millis(config.jobs.lease_renew_ms),
+    };
+    let (leadership, keeper) = lease::keep(db.clone(), clock.clone(), settings, shutdown.wait());
+    tasks.spawn(async move { drop(keeper.await) });
+    let public_url: Arc<str> = config
+        .public_url(listeners.public.local_addr()?.port())
+        .into();
+    let config = Arc::new(config);
+    let metrics = Arc::new(Metrics::new());
+    tasks.spawn(report_leadership(leadership.clone(), metrics.clone()));
+    tasks.spawn(certificates.clone().watch(
+        Duration::from_millis(config.tls.reload_interval_ms),
+        shutdown.wait(),
+    ));
+    let state = AppState {
+        db,
+        config: config.clone(),
+        metrics: metrics.clone(),
+        certificates,
+        migrations,
+        public_url,
+        node_id,
+        leadership,
+    };
+    let acceptor = TlsAcceptor::from(tls_config);
+    let layered = |name: &'static str, router| {
+        let settings = StackSettings {
+            listener: name,
+            body_limit: config.server.body_limit_bytes,
+            request_timeout: Duration::from_secs(config.server.request_timeout_secs),
+            metrics: metrics.clone(),
+        };
+        with_common_layers(router, &settings)
+    };
+    let servers = [
+        (
+            "public",
+            listeners.public,
+            Some(acceptor.clone()),
+            layered("public", routes::public(state.clone())),
+        ),
+        (
+            "staff",
+            listeners.staff,
+            Some(acceptor.clone()),
+            layered("staff", routes::staff(state.clone())),
+        ),
+        (
+            "metrics",
+            listeners.metrics,
+            Some(acceptor),
+            layered("metrics", routes::metrics(state.clone())),
+        ),
+        (
+            "redirect",
+            listeners.redirect,
+            None,
+            layered("redirect", routes::redirect(state.public_url.clone())),
+        ),
+    ];
+    for (name, listener, tls, router) in servers {
+        tracing::info!(listener = name, address = %listener.local_addr()?, tls = tls.is_some(), "listening");
+        let options = ServeOptions {
+            name,
+            header_timeout: Duration::from_secs(config.server.header_timeout_secs),
+            grace: Duration::from_secs(config.server.shutdown_grace_secs),
+        };
+        tasks.spawn(serve(listener, tls, router, options, shutdown.wait()));
+    }
+    Ok(Running {
+        state,
+        generated_certificate: generated,
+        tasks,
+    })
+}
+
+/// The configured certificate, or the self-signed one in the data directory.
+fn load_certificates(config: &Config) -> anyhow::Result<(Arc<CertificateStore>, Option<String>)> {
+    if let (Some(cert), Some(key)) = (&config.tls.cert_file, &config.tls.key_file) {
+        return Ok((CertificateStore::load(cert, key)?, None));
+    }
+    let pair = tls::ensure_self_signed(&config.server.data_dir)?;
+    let store = CertificateStore::load(&pair.cert_path, &pair.key_path)?;
+    tracing::info!(fingerprint = %store.fingerprint(), "serving the self-signed certificate");
+    let generated = pair.generated.then(|| store.fingerprint());
+    Ok((store, generated))
+}
+
+async fn report_leadership(mut leadership: Leadership, metrics: Arc<Metrics>) {
+    loop {
+        metrics.set_lease_held(leadership.is_leader());
+        if !leadership.changed().await {
+            metrics.set_lease_held(false);
+            return;
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! The command line: `rampart serve | migrate | config check | config example`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use platform::clock::{Clock, SystemClock};
+use platform::config::{self, Config, ConfigError};
+use platform::db::{Db, migrate};
+
+use crate::app::{self, Listeners};
+use crate::shutdown::Shutdown;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "rampart",
+    version,
+    about = "Security, privacy and compliance backbone for a SaaS holding personal data"
+)]
+struct Cli {
+    /// Configuration file [default: ./rampart.toml when it exists]
+    #[arg(long, global = true, env = "RAMPART_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve HTTPS: the public, staff, metrics and redirect listeners
+    Serve,
+    /// Apply pending database migrations and exit
+    Migrate,
+    /// Check or print the configuration
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Say what is wrong with the configuration, key by key; exit non-zero if anything is
+    Check,
+    /// Print a commented example rampart.toml
+    Example,
+}
+
+/// Runs the command line and turns its outcome into the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let file = config_file(cli.config.as_deref());
+    match cli.command {
+        Command::Config {
+            command: ConfigCommand::Example,
+        } => {
+            print(config::EXAMPLE);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Config {
+            command: ConfigCommand::Check,
+        } => Ok(check(file.as_deref())),
+        Command::Serve => {
+            let config = load(file.as_deref())?;
+            runtime()?.block_on(serve(config))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let config = load(file.as_deref())?;
+            runtime()?.block_on(migrate_only(config))?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The file given, or `./rampart.toml` when it exists.
+fn config_file(given: Option<&Path>) -> Option<PathBuf> {
+    given.map(Path::to_owned).or_else(|| {
+        let default = PathBuf::from("rampart.toml");
+        default.exists().then_some(default)
+    })
+}
+
+fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+    let config = config::load(file, std::env::vars())?;
+    platform::telemetry::init(&config.log);
+    Ok(config)
+}
+
+fn check(file: Option<&Path>) -> ExitCode {
+    let source = file.map_or("defaults and environment".to_owned(), |f| {
+        f.display().to_string()
+    });
+    match config::load(file, std::env::vars()) {
+        Ok(_) => {
+            print(&format!("configuration OK ({source})\n"));
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("configuration has problems ({source}):");
+            for problem in err.problems() {
+                eprintln!("  - {problem}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let listeners = Listeners::bind(&config).await?;
+    let shutdown = Shutdown::new();
+    let running = app::start(config, listeners, shutdown.clone()).await?;
+    if let Some(fingerprint) = &running.generated_certificate {
+        print(&format!(
+            "Rampart generated a self-signed TLS certificate for localhost.\n\
+             SHA-256 fingerprint: {fingerprint}\n\
+             Browsers warn about self-signed certificates: check that they show this fingerprint,\n\
+             or set tls.cert_file and tls.key_file to a certificate of your own.\n"
+        ));
+    }
+    print(&format!(
+        "Rampart is serving {}\n",
+        running.state.public_url
+    ));
+    wait_for_signal().await;
+    tracing::info!("shutting down: finishing in-flight requests");
+    shutdown.trigger();
+    running.stopped().await;
+    Ok(())
+}
+
+async fn migrate_only(config: Config) -> anyhow::Result<()> {
+    let db = Db::connect(&config)
+        .await
+        .context("cannot open the database (database.url)")?;
+    let applied = migrate::run(&db, &app::migrations(), SystemClock.now()).await?;
+    if applied.is_empty() {
+        print("the database is up to date\n");
+    }
+    for label in applied {
+        print(&format!("applied {label}\n"));
+    }
+    db.close().await;
+    Ok(())
+}
+
+/// Ctrl-C, or SIGTERM from a service manager.
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Output meant for the person at the terminal, not the log.
+#[allow(
+    clippy::print_stdout,
+    reason = "the command line talks to its user on stdout"
+)]
+fn print(text: &str) {
+    print!("{text}");
+}

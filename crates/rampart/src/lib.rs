@@ -1,0 +1,8 @@
+//! The Rampart binary as a library: the command line, and the wiring of every capability
+//! into the four listeners. Tests start the same server through [`app::start`].
+
+pub mod app;
+pub mod cli;
+mod routes;
+pub mod shutdown;
+mod trust;

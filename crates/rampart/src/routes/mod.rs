@@ -1,0 +1,48 @@
+//! What each listener serves. Feature routers are merged here, in one place.
+
+mod health;
+mod metrics;
+mod redirect;
+mod trust;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::get;
+use platform::web::assets_router;
+
+use crate::app::AppState;
+
+/// The public HTTPS listener: customers, the API, the disclosure program.
+pub(crate) fn public(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/security", get(trust::page))
+        .merge(assets_router())
+        .with_state(state)
+}
+
+/// The staff listener. Staff pages are served here only, never on the public listener.
+pub(crate) fn staff(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .merge(assets_router())
+        .with_state(state)
+}
+
+/// The metrics listener, for Prometheus.
+pub(crate) fn metrics(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics::render))
+        .route("/healthz", get(health::healthz))
+        .with_state(state)
+}
+
+/// The plain-HTTP listener: every request is sent to the same path over HTTPS.
+pub(crate) fn redirect(public_url: Arc<str>) -> Router {
+    Router::new()
+        .fallback(redirect::to_https)
+        .with_state(public_url)
+}
