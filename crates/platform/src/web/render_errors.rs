@@ -6,7 +6,7 @@
 use askama::Template;
 use axum::body::{Body, to_bytes};
 use axum::extract::Request;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
@@ -23,6 +23,7 @@ pub(super) async fn render_errors(request: Request, next: Next) -> Response {
         .get::<RequestId>()
         .map(|id| id.0.clone())
         .unwrap_or_default();
+    let method = request.method().clone();
     let response = next.run(request).await;
     let status = response.status();
     let is_error = status.is_client_error() || status.is_server_error();
@@ -31,7 +32,7 @@ pub(super) async fn render_errors(request: Request, next: Next) -> Response {
     }
     let (parts, body) = response.into_parts();
     let kind = ProblemKind::from_status(status);
-    let detail = detail_for(status, kind, &parts.headers, body).await;
+    let detail = detail_for(status, kind, &method, body).await;
     let mut rendered = if api {
         ApiError::new(kind, detail).into_response()
     } else {
@@ -47,12 +48,7 @@ pub(super) async fn render_errors(request: Request, next: Next) -> Response {
 }
 
 /// What went wrong, in words: the rejection's own text for a 4xx, never anything for a 5xx.
-async fn detail_for(
-    status: StatusCode,
-    kind: ProblemKind,
-    headers: &HeaderMap,
-    body: Body,
-) -> String {
+async fn detail_for(status: StatusCode, kind: ProblemKind, method: &Method, body: Body) -> String {
     if status.is_server_error() {
         return match kind {
             ProblemKind::Unavailable => {
@@ -69,12 +65,9 @@ async fn detail_for(
         Some(text) => text,
         None => match kind {
             ProblemKind::NotFound => "There is nothing at this address".into(),
+            // The router adds the `Allow` header after this layer has run.
             ProblemKind::MethodNotAllowed => {
-                let allowed = headers
-                    .get(header::ALLOW)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("another method");
-                format!("This address accepts {allowed}")
+                format!("This address does not accept {method}; see the Allow header")
             }
             ProblemKind::RequestTimeout => "The request was not completed in time".into(),
             ProblemKind::PayloadTooLarge => {

@@ -1,0 +1,19 @@
+//! Rampart's integration tests: the real server, started on port 0 against a fresh SQLite
+//! database, or a fresh PostgreSQL database when `RAMPART_TEST_POSTGRES_URL` is set.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail loudly"
+)]
+
+mod bad_requests;
+mod browser;
+mod config_cli;
+mod headers;
+mod health;
+mod helpers;
+mod metrics;
+mod nodes;
+mod tls;
+mod trust_page;
