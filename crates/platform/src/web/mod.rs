@@ -4,6 +4,7 @@
 
 mod assets;
 mod headers;
+mod json;
 mod observe;
 pub mod problem;
 mod render_errors;
@@ -11,8 +12,12 @@ mod server;
 mod stack;
 mod trust;
 
+#[cfg(test)]
+mod tests;
+
 pub use assets::assets_router;
 pub use headers::security_headers;
+pub use json::ApiJson;
 pub use observe::RequestId;
 pub use problem::{ApiError, ProblemKind, Rendered};
 pub use server::{PeerAddr, ServeOptions, serve};
