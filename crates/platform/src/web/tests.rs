@@ -119,11 +119,14 @@ async fn send(
     (status, content_type, response.text().await.unwrap())
 }
 
+/// Method, path, content type, body, expected status, expected problem type.
+type Case<'a> = (&'a str, &'a str, Option<&'a str>, Vec<u8>, u16, &'a str);
+
 #[tokio::test]
 async fn each_kind_of_bad_input_gets_its_4xx_and_problem_type() {
     let served = start(Duration::from_secs(5)).await;
     let json = Some("application/json");
-    let cases: Vec<(&str, &str, Option<&str>, Vec<u8>, u16, &str)> = vec![
+    let cases: Vec<Case<'_>> = vec![
         (
             "POST",
             "/api/items",
