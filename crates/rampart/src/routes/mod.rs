@@ -8,6 +8,7 @@ mod trust;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::response::Redirect;
 use axum::routing::get;
 use platform::web::assets_router;
 
@@ -16,6 +17,7 @@ use crate::app::AppState;
 /// The public HTTPS listener: customers, the API, the disclosure program.
 pub(crate) fn public(state: AppState) -> Router {
     Router::new()
+        .route("/", get(|| async { Redirect::to("/security") }))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/security", get(trust::page))

@@ -115,3 +115,11 @@ async fn the_redirect_ignores_the_host_header_and_uses_the_configured_public_url
         "https://rampart.example.com/login?next=%2Fapp"
     );
 }
+
+#[tokio::test]
+async fn the_home_page_leads_to_the_trust_page() {
+    let app = spawn_app().await;
+    let response = app.get(&app.url("/")).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/security");
+}
