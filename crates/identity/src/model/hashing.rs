@@ -1,0 +1,262 @@
+//! Password hashing: Argon2id in PHC strings, with parameters at least OWASP's (19 MiB,
+//! t=2, p=1). A stored hash made with weaker parameters verifies, and is reported as
+//! needing a rehash so the next successful log-in upgrades it.
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+
+use super::SecretText;
+
+/// Argon2id cost parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HashingParams {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+impl HashingParams {
+    /// OWASP's minimum for Argon2id: 19 MiB, two passes, one lane.
+    pub const OWASP_MINIMUM: Self = Self {
+        memory_kib: 19 * 1024,
+        iterations: 2,
+        parallelism: 1,
+    };
+
+    /// Memory one hash needs, for sizing the pool of concurrent hashes.
+    pub fn memory_bytes(self) -> u64 {
+        u64::from(self.memory_kib) * 1024
+    }
+
+    fn weaker_than(self, other: Self) -> bool {
+        self.memory_kib < other.memory_kib
+            || self.iterations < other.iterations
+            || self.parallelism < other.parallelism
+    }
+}
+
+impl Default for HashingParams {
+    fn default() -> Self {
+        Self::OWASP_MINIMUM
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HashingError {
+    #[error("argon2 parameters are below OWASP's minimum (19456 KiB, t=2, p=1)")]
+    TooWeak,
+    #[error("argon2 parameters are invalid: {0}")]
+    InvalidParams(String),
+    #[error("the stored password hash is not a PHC string Rampart can read")]
+    UnreadableHash,
+    #[error("password hashing failed")]
+    Failed,
+}
+
+/// The result of checking a password against a stored hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verification {
+    /// Right password; `needs_rehash` when the stored hash used weaker parameters.
+    Valid {
+        needs_rehash: bool,
+    },
+    Invalid,
+}
+
+/// Hashes and verifies passwords with one set of parameters.
+pub struct PasswordHasher {
+    argon2: Argon2<'static>,
+    params: HashingParams,
+    /// A hash of nothing in particular, verified for unknown accounts so that they take as
+    /// long to refuse as known ones.
+    dummy: String,
+}
+
+impl PasswordHasher {
+    pub fn new(params: HashingParams) -> Result<Self, HashingError> {
+        if params.weaker_than(HashingParams::OWASP_MINIMUM) {
+            return Err(HashingError::TooWeak);
+        }
+        let argon2_params = Params::new(
+            params.memory_kib,
+            params.iterations,
+            params.parallelism,
+            None,
+        )
+        .map_err(|e| HashingError::InvalidParams(e.to_string()))?;
+        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, argon2_params);
+        let mut hasher = Self {
+            argon2,
+            params,
+            dummy: String::new(),
+        };
+        hasher.dummy = hasher.hash(&SecretText::new(
+            "rampart dummy password for unknown accounts",
+        ))?;
+        Ok(hasher)
+    }
+
+    pub fn params(&self) -> HashingParams {
+        self.params
+    }
+
+    /// A PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`) with a fresh random salt.
+    pub fn hash(&self, password: &SecretText) -> Result<String, HashingError> {
+        let salt = SaltString::generate(&mut OsRng);
+        self.argon2
+            .hash_password(password.expose().as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+            .map_err(|_| HashingError::Failed)
+    }
+
+    /// Checks `password` against a stored PHC string, whatever parameters it was made with.
+    pub fn verify(
+        &self,
+        password: &SecretText,
+        stored: &str,
+    ) -> Result<Verification, HashingError> {
+        let parsed = PasswordHash::new(stored).map_err(|_| HashingError::UnreadableHash)?;
+        match self
+            .argon2
+            .verify_password(password.expose().as_bytes(), &parsed)
+        {
+            Ok(()) => Ok(Verification::Valid {
+                needs_rehash: self.needs_rehash(&parsed),
+            }),
+            Err(argon2::password_hash::Error::Password) => Ok(Verification::Invalid),
+            Err(_) => Err(HashingError::UnreadableHash),
+        }
+    }
+
+    /// Spends the same work as [`PasswordHasher::verify`] for an account that does not exist.
+    pub fn verify_nobody(&self, password: &SecretText) {
+        let _ = self.verify(password, &self.dummy);
+    }
+
+    fn needs_rehash(&self, stored: &PasswordHash<'_>) -> bool {
+        if stored.algorithm != Algorithm::Argon2id.ident()
+            || stored.version != Some(Version::V0x13.into())
+        {
+            return true;
+        }
+        let Ok(params) = Params::try_from(stored) else {
+            return true;
+        };
+        let stored = HashingParams {
+            memory_kib: params.m_cost(),
+            iterations: params.t_cost(),
+            parallelism: params.p_cost(),
+        };
+        stored.weaker_than(self.params)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use argon2::{AssociatedData, ParamsBuilder};
+
+    use super::*;
+
+    /// RFC 9106, section 5.3: the Argon2id test vector.
+    #[test]
+    fn rfc_9106_argon2id_vector() {
+        let params = ParamsBuilder::new()
+            .m_cost(32)
+            .t_cost(3)
+            .p_cost(4)
+            .output_len(32)
+            .data(AssociatedData::new(&[0x04; 12]).unwrap())
+            .build()
+            .unwrap();
+        let secret = [0x03; 8];
+        let argon2 =
+            Argon2::new_with_secret(&secret, Algorithm::Argon2id, Version::V0x13, params).unwrap();
+        let mut tag = [0u8; 32];
+        argon2
+            .hash_password_into(&[0x01; 32], &[0x02; 16], &mut tag)
+            .unwrap();
+        assert_eq!(
+            hex::encode(tag),
+            "0d640df58d78766c08c037a34a8b53c9d01ef0452d75b65eb52520e96b01e659"
+        );
+    }
+
+    #[test]
+    fn a_hash_is_a_phc_string_with_the_configured_parameters_and_verifies() {
+        let hasher = PasswordHasher::new(HashingParams::default()).unwrap();
+        let password = SecretText::new("violet-anchor-drizzle-87");
+        let hash = hasher.hash(&password).unwrap();
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        assert_eq!(
+            hasher.verify(&password, &hash).unwrap(),
+            Verification::Valid {
+                needs_rehash: false
+            }
+        );
+        assert_eq!(
+            hasher.verify(&SecretText::new("wrong"), &hash).unwrap(),
+            Verification::Invalid
+        );
+        assert_ne!(
+            hash,
+            hasher.hash(&password).unwrap(),
+            "each hash has its own salt"
+        );
+    }
+
+    #[test]
+    fn a_hash_with_weaker_parameters_verifies_and_asks_for_a_rehash() {
+        let password = SecretText::new("violet-anchor-drizzle-87");
+        let old = PasswordHasher::new(HashingParams::default())
+            .unwrap()
+            .hash(&password)
+            .unwrap();
+        let stronger = PasswordHasher::new(HashingParams {
+            memory_kib: 24 * 1024,
+            iterations: 3,
+            parallelism: 1,
+        })
+        .unwrap();
+        assert_eq!(
+            stronger.verify(&password, &old).unwrap(),
+            Verification::Valid { needs_rehash: true }
+        );
+        let argon2i = Argon2::new(
+            Algorithm::Argon2i,
+            Version::V0x13,
+            Params::new(19456, 2, 1, None).unwrap(),
+        );
+        let legacy = argon2i
+            .hash_password(
+                b"violet-anchor-drizzle-87",
+                &SaltString::generate(&mut OsRng),
+            )
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            stronger.verify(&password, &legacy).unwrap(),
+            Verification::Valid { needs_rehash: true }
+        );
+    }
+
+    #[test]
+    fn parameters_below_owasp_are_refused_and_garbage_hashes_are_errors() {
+        assert!(matches!(
+            PasswordHasher::new(HashingParams {
+                memory_kib: 4096,
+                iterations: 2,
+                parallelism: 1
+            }),
+            Err(HashingError::TooWeak)
+        ));
+        let hasher = PasswordHasher::new(HashingParams::default()).unwrap();
+        assert!(matches!(
+            hasher.verify(&SecretText::new("x"), "not a hash"),
+            Err(HashingError::UnreadableHash)
+        ));
+    }
+}
