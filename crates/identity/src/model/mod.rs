@@ -5,6 +5,7 @@ pub mod hashing;
 pub mod password;
 pub mod recovery;
 mod secret_text;
+pub mod throttle;
 pub mod totp;
 
 pub use secret_text::SecretText;
