@@ -8,7 +8,9 @@ use std::time::Duration;
 use anyhow::Context;
 use platform::clock::{Clock, SystemClock};
 use platform::config::Config;
+use platform::crypto::MasterKey;
 use platform::db::Db;
+use platform::db::key_check::verify_master_key;
 use platform::db::lease::{self, Leadership, LeaseSettings};
 use platform::db::migrate::{self, Migration};
 use platform::ids::new_id;
@@ -67,6 +69,7 @@ pub struct AppState {
     pub public_url: Arc<str>,
     pub node_id: Arc<str>,
     pub leadership: Leadership,
+    pub master_key: Arc<MasterKey>,
 }
 
 /// A started server.
@@ -108,6 +111,17 @@ pub async fn start(
     if !applied.is_empty() {
         tracing::info!(?applied, "migrations applied");
     }
+    let (master_key, generated_key) = MasterKey::load_or_create(
+        &config.server.data_dir,
+        config.keys.master_key_file.as_deref(),
+    )?;
+    if generated_key {
+        tracing::warn!(
+            key = master_key.id(),
+            "generated a new master key in the data directory; back it up apart from the database"
+        );
+    }
+    verify_master_key(&db, master_key.id(), clock.now()).await?;
     let node_id: Arc<str> = new_id("node").into();
     let mut tasks = JoinSet::new();
     let settings = LeaseSettings {
@@ -137,6 +151,7 @@ pub async fn start(
         public_url,
         node_id,
         leadership,
+        master_key: Arc::new(master_key),
     };
     let acceptor = TlsAcceptor::from(tls_config);
     let layered = |name: &'static str, router| {

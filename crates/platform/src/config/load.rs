@@ -15,6 +15,9 @@ const SECRET_KEYS: &[&str] = &["database.url"];
 
 const ENV_PREFIX: &str = "RAMPART_";
 
+/// Shorter names kept for the variables operators know best.
+const ALIASES: &[(&str, &str)] = &[("RAMPART_MASTER_KEY_FILE", "RAMPART_KEYS__MASTER_KEY_FILE")];
+
 /// One key and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyError {
@@ -142,6 +145,10 @@ fn env_entry(
     raw: String,
     defaults: &Value,
 ) -> Result<Option<(Vec<String>, Value)>, ConfigError> {
+    let var = ALIASES
+        .iter()
+        .find(|(alias, _)| *alias == var)
+        .map_or(var, |(_, name)| name);
     let Some(rest) = var.strip_prefix(ENV_PREFIX) else {
         return Ok(None);
     };
@@ -276,6 +283,19 @@ mod tests {
             "postgres://rampart:hunter2@db/rampart"
         );
         assert!(!format!("{config:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn the_master_key_file_has_a_short_variable_of_its_own() {
+        let config = load(
+            None,
+            env(&[("RAMPART_MASTER_KEY_FILE", "/run/secrets/master.key")]),
+        )
+        .unwrap();
+        assert_eq!(
+            config.keys.master_key_file.unwrap().to_str(),
+            Some("/run/secrets/master.key")
+        );
     }
 
     #[test]

@@ -29,6 +29,16 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub log: LogConfig,
     pub jobs: JobsConfig,
+    pub keys: KeysConfig,
+}
+
+/// Where the master key comes from.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KeysConfig {
+    /// A file holding the master key (64 hex characters). Without it, the key is generated
+    /// at first start into `<data_dir>/master.key`. Also `RAMPART_MASTER_KEY_FILE`.
+    pub master_key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -191,9 +191,17 @@ pub async fn pending(db: &Db, migrations: &[Migration]) -> Result<Vec<String>, D
 }
 
 /// The platform's own migrations.
-pub const PLATFORM: &[Migration] = &[Migration {
-    component: "platform",
-    version: 1,
-    name: "leases",
-    sql: include_str!("../../migrations/0001_leases.sql"),
-}];
+pub const PLATFORM: &[Migration] = &[
+    Migration {
+        component: "platform",
+        version: 1,
+        name: "leases",
+        sql: include_str!("../../migrations/0001_leases.sql"),
+    },
+    Migration {
+        component: "platform",
+        version: 2,
+        name: "master_key_check",
+        sql: include_str!("../../migrations/0002_master_key_check.sql"),
+    },
+];

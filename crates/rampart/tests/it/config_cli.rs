@@ -91,6 +91,10 @@ async fn migrate_applies_the_schema_once_and_then_reports_it_up_to_date() {
         run(dir.path(), &["migrate"], &[("RAMPART_DATABASE__URL", &url)]).await;
     assert!(ok, "{stderr}");
     assert!(stdout.contains("applied platform/0001_leases"), "{stdout}");
+    assert!(
+        stdout.contains("applied platform/0002_master_key_check"),
+        "{stdout}"
+    );
     let (ok, stdout, _) = run(dir.path(), &["migrate"], &[("RAMPART_DATABASE__URL", &url)]).await;
     assert!(ok);
     assert!(stdout.contains("the database is up to date"), "{stdout}");

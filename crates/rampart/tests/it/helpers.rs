@@ -68,6 +68,11 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts Rampart after `customise` has adjusted the configuration.
 pub async fn spawn_app_with(customise: impl FnOnce(&mut Config)) -> TestApp {
+    try_spawn_app_with(customise).await.unwrap()
+}
+
+/// Like [`spawn_app_with`], for tests of start-up failures.
+pub async fn try_spawn_app_with(customise: impl FnOnce(&mut Config)) -> anyhow::Result<TestApp> {
     let data_dir = tempfile::tempdir().unwrap();
     let database_url = fresh_database_url(data_dir.path()).await;
     let mut config = Config::default();
@@ -91,12 +96,10 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Config)) -> TestApp {
         listeners.metrics.local_addr().unwrap(),
     );
     let shutdown = Shutdown::new();
-    let running = app::start(config, listeners, shutdown.clone())
-        .await
-        .unwrap();
+    let running = app::start(config, listeners, shutdown.clone()).await?;
     let cert_pem = std::fs::read(data_dir.path().join("data/tls/self-signed-cert.pem")).ok();
     let client = https_client(cert_pem.as_deref());
-    TestApp {
+    Ok(TestApp {
         public,
         redirect,
         staff,
@@ -106,7 +109,7 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Config)) -> TestApp {
         shutdown,
         data_dir,
         database_url,
-    }
+    })
 }
 
 /// A client that trusts `cert_pem` (the server's self-signed certificate) and never follows

@@ -7,6 +7,13 @@ use platform::db::Db;
 
 use crate::helpers::{Node, fresh_database_url};
 
+/// Nodes that share a database share its master key, as operators configure them.
+fn shared_master_key(dir: &std::path::Path) -> String {
+    let path = dir.join("shared-master.key");
+    std::fs::write(&path, "5a".repeat(32)).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
 async fn exactly_one_holder(a: &Node, b: &Node) -> Option<usize> {
     for _ in 0..100 {
         let (held_a, held_b) = (a.holds_lease().await, b.holds_lease().await);
@@ -24,11 +31,13 @@ async fn two_nodes_share_one_lease_and_the_survivor_takes_it_after_a_kill_9() {
     let dir = tempfile::tempdir().unwrap();
     let database_url = fresh_database_url(dir.path()).await;
     let (dir_a, dir_b) = (dir.path().join("a"), dir.path().join("b"));
+    let key = shared_master_key(dir.path());
+    let key_env = [("RAMPART_MASTER_KEY_FILE", key.as_str())];
     std::fs::create_dir_all(&dir_a).unwrap();
     std::fs::create_dir_all(&dir_b).unwrap();
     let mut nodes = vec![
-        Node::start(&dir_a, &database_url, &[]).await,
-        Node::start(&dir_b, &database_url, &[]).await,
+        Node::start(&dir_a, &database_url, &key_env).await,
+        Node::start(&dir_b, &database_url, &key_env).await,
     ];
     nodes[0].ready().await;
     nodes[1].ready().await;
@@ -57,11 +66,13 @@ async fn two_nodes_share_one_lease_and_the_survivor_takes_it_after_a_kill_9() {
 async fn a_node_stopped_by_sigterm_exits_cleanly_and_hands_the_lease_over_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let database_url = fresh_database_url(dir.path()).await;
+    let (dir_a, dir_b) = (dir.path().join("a"), dir.path().join("b"));
+    let key = shared_master_key(dir.path());
     let slow_lease = [
         ("RAMPART_JOBS__LEASE_TTL_MS", "60000"),
         ("RAMPART_JOBS__LEASE_RENEW_MS", "200"),
+        ("RAMPART_MASTER_KEY_FILE", key.as_str()),
     ];
-    let (dir_a, dir_b) = (dir.path().join("a"), dir.path().join("b"));
     std::fs::create_dir_all(&dir_a).unwrap();
     std::fs::create_dir_all(&dir_b).unwrap();
     let mut first = Node::start(&dir_a, &database_url, &slow_lease).await;
