@@ -84,6 +84,77 @@ impl ProblemKind {
         }
     }
 
+    /// Every kind, for the `/problems` pages.
+    pub const ALL: [Self; 14] = [
+        Self::BadRequest,
+        Self::MalformedJson,
+        Self::ValidationFailed,
+        Self::Unauthorized,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::MethodNotAllowed,
+        Self::RequestTimeout,
+        Self::Conflict,
+        Self::PayloadTooLarge,
+        Self::UnsupportedMediaType,
+        Self::RateLimited,
+        Self::Internal,
+        Self::Unavailable,
+    ];
+
+    /// What the mistake is and what a client should do about it, for the page its `type`
+    /// URI points to.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            Self::BadRequest => {
+                "The request could not be understood: a path segment, query parameter or header is malformed. The detail names what was wrong. Fix the request before sending it again."
+            }
+            Self::MalformedJson => {
+                "The body is not valid JSON (or not valid UTF-8). The detail gives the line and column where parsing stopped."
+            }
+            Self::ValidationFailed => {
+                "The body is valid JSON, but some fields are missing, of the wrong type or out of range. The `errors` member maps each field to what is wrong with it."
+            }
+            Self::Unauthorized => {
+                "No valid credentials came with the request. API clients send `Authorization: Bearer rmp_…`; pages need you to log in."
+            }
+            Self::Forbidden => {
+                "The credentials are valid but do not allow this action, for instance a token without the required scope."
+            }
+            Self::NotFound => {
+                "Nothing exists at this address, or it belongs to someone else: Rampart answers both the same way so that ids cannot be probed."
+            }
+            Self::MethodNotAllowed => {
+                "The address exists but does not accept this HTTP method. The `Allow` header lists the methods it accepts."
+            }
+            Self::RequestTimeout => {
+                "The request was not completed within the server's time limit. Send it again; if it keeps happening, send less at once."
+            }
+            Self::Conflict => {
+                "The request conflicts with data that already exists, such as a duplicate that must be unique. Read the current state and decide again."
+            }
+            Self::PayloadTooLarge => {
+                "The body is larger than this server accepts. Send less at once, or use the bulk endpoints where they exist."
+            }
+            Self::UnsupportedMediaType => {
+                "The body's `Content-Type` is not one this address accepts; JSON endpoints need `application/json`."
+            }
+            Self::RateLimited => {
+                "Too many requests in a short time. Wait for the number of seconds in `Retry-After` before trying again."
+            }
+            Self::Internal => {
+                "Something failed on the server's side. It was logged; quote the `x-request-id` of the response to support."
+            }
+            Self::Unavailable => {
+                "The service cannot answer right now, for instance while it is at capacity. Wait for `Retry-After` and try again."
+            }
+        }
+    }
+
+    pub fn from_slug(slug: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.describe().1 == slug)
+    }
+
     /// The kind of an error response produced by the HTTP stack rather than by a handler.
     pub fn from_status(status: StatusCode) -> Self {
         match status.as_u16() {

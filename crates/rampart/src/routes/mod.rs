@@ -10,7 +10,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::response::Redirect;
 use axum::routing::get;
-use platform::web::assets_router;
+use platform::web::{assets_router, problem_pages_router};
 
 use crate::app::AppState;
 
@@ -21,6 +21,7 @@ pub(crate) fn public(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/security", get(trust::page))
+        .merge(problem_pages_router())
         .merge(assets_router())
         .with_state(state)
 }

@@ -94,3 +94,38 @@ async fn scanned_paths_answer_404_without_reaching_files() {
         assert_eq!(response.status(), 404, "{path}");
     }
 }
+
+#[tokio::test]
+async fn every_problem_type_leads_to_a_page_that_explains_it() {
+    let app = spawn_app().await;
+    let problem: serde_json::Value = app
+        .get(&app.url("/api/v1/nothing"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let type_uri = problem["type"].as_str().unwrap();
+    let page = app.get(&app.url(type_uri)).await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("<h1>Not found</h1>") && html.contains("HTTP 404"),
+        "{html}"
+    );
+    let index = app.get(&app.url("/problems")).await.text().await.unwrap();
+    for slug in [
+        "malformed-json",
+        "validation-failed",
+        "rate-limited",
+        "payload-too-large",
+    ] {
+        assert!(
+            index.contains(&format!("/problems/{slug}")),
+            "{slug} missing from the index"
+        );
+    }
+    assert_eq!(
+        app.get(&app.url("/problems/no-such-thing")).await.status(),
+        404
+    );
+}
