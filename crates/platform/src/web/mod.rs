@@ -22,7 +22,7 @@ pub use json::ApiJson;
 pub use observe::RequestId;
 pub use problem::{ApiError, ProblemKind, Rendered};
 pub use problem_pages::problem_pages_router;
-pub use server::{PeerAddr, ServeOptions, serve};
+pub use server::{ServeOptions, serve};
 pub use stack::{StackSettings, with_common_layers};
 pub use trust::TrustSection;
 

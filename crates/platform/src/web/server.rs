@@ -3,7 +3,6 @@
 //! requests finish.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
@@ -102,6 +101,3 @@ pub async fn serve(
         () = tokio::time::sleep(options.grace) => tracing::warn!(listener = options.name, "shutdown grace period over; closing remaining connections"),
     }
 }
-
-/// The peer address of a connection, as handlers see it.
-pub type PeerAddr = ConnectInfo<SocketAddr>;

@@ -162,7 +162,7 @@ impl Drop for TestApp {
 
 /// Accepts any certificate: these tests look at which certificate is served, not at trust.
 #[derive(Debug)]
-pub struct AnyCertificate(pub Arc<CryptoProvider>);
+struct AnyCertificate(Arc<CryptoProvider>);
 
 impl ServerCertVerifier for AnyCertificate {
     fn verify_server_cert(
@@ -206,17 +206,24 @@ impl ServerCertVerifier for AnyCertificate {
     }
 }
 
-/// Sends `request` as raw bytes over TLS (HTTP/1.1) and returns the status code, or None when
-/// the server closed the connection without answering.
-pub async fn raw_https(addr: SocketAddr, request: &[u8]) -> Option<u16> {
+/// A TLS connector offering only `versions` that accepts whatever certificate is served.
+pub fn any_certificate_connector(
+    versions: &[&'static rustls::SupportedProtocolVersion],
+) -> tokio_rustls::TlsConnector {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
+        .with_protocol_versions(versions)
         .unwrap()
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
         .with_no_client_auth();
-    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    tokio_rustls::TlsConnector::from(Arc::new(config))
+}
+
+/// Sends `request` as raw bytes over TLS (HTTP/1.1) and returns the status code, or None when
+/// the server closed the connection without answering.
+pub async fn raw_https(addr: SocketAddr, request: &[u8]) -> Option<u16> {
+    let connector = any_certificate_connector(rustls::DEFAULT_VERSIONS);
     let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let mut tls = connector
         .connect(ServerName::try_from("localhost").unwrap(), stream)

@@ -1,5 +1,6 @@
 //! Whole `rampart serve` processes: several nodes on one database, `kill -9`, restarts.
 
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use platform::config::Secret;
@@ -7,11 +8,15 @@ use platform::db::Db;
 
 use crate::helpers::{Node, fresh_database_url};
 
-/// Nodes that share a database share its master key, as operators configure them.
-fn shared_master_key(dir: &std::path::Path) -> String {
-    let path = dir.join("shared-master.key");
-    std::fs::write(&path, "5a".repeat(32)).unwrap();
-    path.to_str().unwrap().to_owned()
+/// Two node folders under `dir`, and the master key file they share, as operators configure
+/// nodes of one database.
+fn two_node_dirs(dir: &Path) -> (PathBuf, PathBuf, String) {
+    let (dir_a, dir_b) = (dir.join("a"), dir.join("b"));
+    std::fs::create_dir_all(&dir_a).unwrap();
+    std::fs::create_dir_all(&dir_b).unwrap();
+    let key = dir.join("shared-master.key");
+    std::fs::write(&key, "5a".repeat(32)).unwrap();
+    (dir_a, dir_b, key.to_str().unwrap().to_owned())
 }
 
 async fn exactly_one_holder(a: &Node, b: &Node) -> Option<usize> {
@@ -30,11 +35,8 @@ async fn exactly_one_holder(a: &Node, b: &Node) -> Option<usize> {
 async fn two_nodes_share_one_lease_and_the_survivor_takes_it_after_a_kill_9() {
     let dir = tempfile::tempdir().unwrap();
     let database_url = fresh_database_url(dir.path()).await;
-    let (dir_a, dir_b) = (dir.path().join("a"), dir.path().join("b"));
-    let key = shared_master_key(dir.path());
+    let (dir_a, dir_b, key) = two_node_dirs(dir.path());
     let key_env = [("RAMPART_MASTER_KEY_FILE", key.as_str())];
-    std::fs::create_dir_all(&dir_a).unwrap();
-    std::fs::create_dir_all(&dir_b).unwrap();
     let mut nodes = vec![
         Node::start(&dir_a, &database_url, &key_env).await,
         Node::start(&dir_b, &database_url, &key_env).await,
@@ -66,15 +68,12 @@ async fn two_nodes_share_one_lease_and_the_survivor_takes_it_after_a_kill_9() {
 async fn a_node_stopped_by_sigterm_exits_cleanly_and_hands_the_lease_over_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let database_url = fresh_database_url(dir.path()).await;
-    let (dir_a, dir_b) = (dir.path().join("a"), dir.path().join("b"));
-    let key = shared_master_key(dir.path());
+    let (dir_a, dir_b, key) = two_node_dirs(dir.path());
     let slow_lease = [
         ("RAMPART_JOBS__LEASE_TTL_MS", "60000"),
         ("RAMPART_JOBS__LEASE_RENEW_MS", "200"),
         ("RAMPART_MASTER_KEY_FILE", key.as_str()),
     ];
-    std::fs::create_dir_all(&dir_a).unwrap();
-    std::fs::create_dir_all(&dir_b).unwrap();
     let mut first = Node::start(&dir_a, &database_url, &slow_lease).await;
     first.ready().await;
     while !first.holds_lease().await {

@@ -1,7 +1,6 @@
 //! TLS: versions and suites offered, and certificates replaced without a restart.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use rustls::ProtocolVersion;
@@ -10,7 +9,7 @@ use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::helpers::{AnyCertificate, spawn_app, spawn_app_with};
+use crate::helpers::{any_certificate_connector, spawn_app, spawn_app_with};
 
 const ECDSA_AES128_GCM: u16 = 0xc02b;
 const ECDSA_AES256_GCM: u16 = 0xc02c;
@@ -113,14 +112,7 @@ async fn handshake(
     addr: SocketAddr,
     version: &'static rustls::SupportedProtocolVersion,
 ) -> Result<(ProtocolVersion, String), std::io::Error> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_protocol_versions(&[version])
-        .unwrap()
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
-        .with_no_client_auth();
-    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let connector = any_certificate_connector(&[version]);
     let stream = TcpStream::connect(addr).await?;
     let tls = connector
         .connect(ServerName::try_from("localhost").unwrap(), stream)
