@@ -11,7 +11,7 @@ use toml::{Table, Value};
 use super::Config;
 
 /// Keys whose value may be read from a file named by `RAMPART_…_FILE`.
-const SECRET_KEYS: &[&str] = &["database.url"];
+const SECRET_KEYS: &[&str] = &["database.url", "mail.smtp_url"];
 
 const ENV_PREFIX: &str = "RAMPART_";
 

@@ -4,7 +4,9 @@
 //! on a self-signed certificate with SQLite in `./data`. [`load`] layers a TOML file and
 //! `RAMPART_SECTION__KEY` environment variables over those defaults.
 
+mod identity;
 mod load;
+mod mail;
 mod secret;
 
 use std::net::SocketAddr;
@@ -13,7 +15,9 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+pub use identity::IdentityConfig;
 pub use load::{ConfigError, KeyError, load};
+pub use mail::MailConfig;
 pub use secret::Secret;
 
 /// The commented example printed by `rampart config example`.
@@ -30,6 +34,8 @@ pub struct Config {
     pub log: LogConfig,
     pub jobs: JobsConfig,
     pub keys: KeysConfig,
+    pub identity: IdentityConfig,
+    pub mail: MailConfig,
 }
 
 /// Where the master key comes from.
@@ -287,6 +293,9 @@ impl Config {
                 fail(key, format!("{addr} is already used by another listener"));
             }
         }
+        let mut push = |error: KeyError| errors.push(error);
+        self.identity.validate(&mut push);
+        self.mail.validate(&mut push);
         errors
     }
 }
