@@ -1,7 +1,14 @@
 //! Rampart's identity capability: who a person or program is, and how they prove it.
 //!
 //! `model` holds the rules, free of HTTP and SQL: password policy and hashing, TOTP, API
-//! token format, recovery codes. Storage, pages and the API build on these.
+//! token format, recovery codes, sessions. `store` holds the SQL. `service` holds the
+//! operations, each owning its transaction. `http` holds the pages and the API.
 
 pub mod hashing_pool;
+pub mod http;
 pub mod model;
+pub mod service;
+pub mod store;
+
+pub use service::{Identity, IdentityDeps, IdentityError};
+pub use store::MIGRATIONS;

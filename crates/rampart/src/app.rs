@@ -16,7 +16,10 @@ use platform::db::migrate::{self, Migration};
 use platform::ids::new_id;
 use platform::metrics::Metrics;
 use platform::tls::{self, CertificateStore};
-use platform::web::{ServeOptions, StackSettings, serve, with_common_layers};
+use axum::extract::FromRef;
+use identity::{Identity, IdentityDeps};
+use platform::mail::{Mailer, Transport};
+use platform::web::{CsrfGuard, ServeOptions, StackSettings, serve, with_common_layers};
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
@@ -29,7 +32,7 @@ const JOBS_LEASE: &str = "jobs";
 
 /// Every component's migrations, in the order they apply.
 pub fn migrations() -> Vec<Migration> {
-    migrate::PLATFORM.to_vec()
+    [migrate::PLATFORM, identity::MIGRATIONS].concat()
 }
 
 /// The sockets of the four listeners, bound before anything else starts.
@@ -70,6 +73,14 @@ pub struct AppState {
     pub node_id: Arc<str>,
     pub leadership: Leadership,
     pub master_key: Arc<MasterKey>,
+    pub identity: Identity,
+    pub mailer: Mailer,
+}
+
+impl FromRef<AppState> for Identity {
+    fn from_ref(state: &AppState) -> Self {
+        state.identity.clone()
+    }
 }
 
 /// A started server.
@@ -135,6 +146,26 @@ pub async fn start(
     let public_url: Arc<str> = config
         .public_url(listeners.public.local_addr()?.port())
         .into();
+    let staff_url = config.staff_url(listeners.staff.local_addr()?.port());
+    let master_key = Arc::new(master_key);
+    let mailer = mailer(&config, &db, &clock, &node_id)?;
+    tasks.spawn(mailer.clone().run(shutdown.wait()));
+    let identity = Identity::new(
+        IdentityDeps {
+            db: db.clone(),
+            clock: clock.clone(),
+            master_key: master_key.clone(),
+            mailer: mailer.clone(),
+            public_url: public_url.to_string(),
+            staff_url: staff_url.clone(),
+        },
+        &config.identity,
+    )
+    .context("identity settings are not usable")?;
+    let csrf = Csrf {
+        public: CsrfGuard::new(&master_key, &public_url),
+        staff: CsrfGuard::new(&master_key, &staff_url),
+    };
     let config = Arc::new(config);
     let metrics = Arc::new(Metrics::new());
     tasks.spawn(report_leadership(leadership.clone(), metrics.clone()));
@@ -151,7 +182,9 @@ pub async fn start(
         public_url,
         node_id,
         leadership,
-        master_key: Arc::new(master_key),
+        master_key,
+        identity,
+        mailer,
     };
     let acceptor = TlsAcceptor::from(tls_config);
     let layered = |name: &'static str, router| {
@@ -168,13 +201,13 @@ pub async fn start(
             "public",
             listeners.public,
             Some(acceptor.clone()),
-            layered("public", routes::public(state.clone())),
+            layered("public", routes::public(state.clone(), csrf.public)),
         ),
         (
             "staff",
             listeners.staff,
             Some(acceptor.clone()),
-            layered("staff", routes::staff(state.clone())),
+            layered("staff", routes::staff(state.clone(), csrf.staff)),
         ),
         (
             "metrics",
@@ -203,6 +236,66 @@ pub async fn start(
         generated_certificate: generated,
         tasks,
     })
+}
+
+/// Identity without listeners, for administrative commands: the database migrated and the
+/// master key checked exactly as `serve` does.
+pub async fn offline_identity(config: &Config) -> anyhow::Result<(Identity, Db)> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    std::fs::create_dir_all(&config.server.data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {}",
+            config.server.data_dir.display()
+        )
+    })?;
+    let db = Db::connect(config)
+        .await
+        .context("cannot open the database (database.url)")?;
+    migrate::run(&db, &migrations(), clock.now()).await?;
+    let (master_key, _) = MasterKey::load_or_create(
+        &config.server.data_dir,
+        config.keys.master_key_file.as_deref(),
+    )?;
+    verify_master_key(&db, master_key.id(), clock.now()).await?;
+    let mailer = mailer(config, &db, &clock, "cli")?;
+    let identity = Identity::new(
+        IdentityDeps {
+            db: db.clone(),
+            clock,
+            master_key: Arc::new(master_key),
+            mailer,
+            public_url: config.public_url(config.listen.public.port()),
+            staff_url: config.staff_url(config.listen.staff.port()),
+        },
+        &config.identity,
+    )
+    .context("identity settings are not usable")?;
+    Ok((identity, db))
+}
+
+/// The CSRF guards of the two listeners that serve forms, each accepting its own origin.
+struct Csrf {
+    public: CsrfGuard,
+    staff: CsrfGuard,
+}
+
+/// The mailer: SMTP when configured, otherwise the mail-drop folder, said loudly at start.
+fn mailer(
+    config: &Config,
+    db: &Db,
+    clock: &Arc<dyn Clock>,
+    node_id: &str,
+) -> anyhow::Result<Mailer> {
+    let transport = Transport::from_config(&config.mail, &config.server.data_dir)
+        .context("mail settings are not usable (mail.smtp_url, mail.from)")?;
+    if let Transport::MailDrop(dir) = &transport {
+        tracing::warn!(
+            folder = %dir.display(),
+            "mail.smtp_url is not set: outgoing mail is written as .eml files to this folder instead of being sent"
+        );
+    }
+    Mailer::new(db.clone(), clock.clone(), transport, &config.mail, node_id.to_owned())
+        .context("mail settings are not usable (mail.from)")
 }
 
 /// The configured certificate, or the self-signed one in the data directory.

@@ -1,4 +1,4 @@
-//! The command line: `rampart serve | migrate | config check | config example`.
+//! The command line: `rampart serve | migrate | config check | config example | admin …`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -8,6 +8,9 @@ use clap::{Parser, Subcommand};
 use platform::clock::{Clock, SystemClock};
 use platform::config::{self, Config, ConfigError};
 use platform::db::{Db, migrate};
+
+use identity::IdentityError;
+use identity::model::role::StaffRole;
 
 use crate::app::{self, Listeners};
 use crate::shutdown::Shutdown;
@@ -36,6 +39,33 @@ enum Command {
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
+    },
+    /// Administration: staff accounts
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Manage the staff who operate Rampart
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum StaffCommand {
+    /// Create a member of staff and print their one-time set-up link
+    Create {
+        /// Their email address
+        #[arg(long)]
+        email: String,
+        /// support, manager or security
+        #[arg(long, value_parser = ["support", "manager", "security"])]
+        role: String,
     },
 }
 
@@ -79,6 +109,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate => {
             let config = load(file.as_deref())?;
             runtime()?.block_on(migrate_only(config))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Admin {
+            command:
+                AdminCommand::Staff {
+                    command: StaffCommand::Create { email, role },
+                },
+        } => {
+            let config = load(file.as_deref())?;
+            runtime()?.block_on(create_staff(config, &email, &role))?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -159,6 +199,32 @@ async fn migrate_only(config: Config) -> anyhow::Result<()> {
         print(&format!("applied {label}\n"));
     }
     db.close().await;
+    Ok(())
+}
+
+async fn create_staff(config: Config, email: &str, role: &str) -> anyhow::Result<()> {
+    let role = StaffRole::parse(role).context("the role must be support, manager or security")?;
+    let (identity, db) = app::offline_identity(&config).await?;
+    let created = identity.create_staff(email, role).await;
+    db.close().await;
+    let link = match created {
+        Ok(link) => link,
+        Err(IdentityError::Invalid(errors)) => {
+            let reasons: Vec<String> = errors.values().cloned().collect();
+            anyhow::bail!("cannot create this member of staff: {}", reasons.join("; "));
+        }
+        Err(other) => return Err(other).context("cannot create this member of staff"),
+    };
+    print(&format!(
+        "Created {} ({}) with id {}.\n\
+         Give them this one-time set-up link, valid until {} (UTC). It opens on the staff\n\
+         listener, where they choose a password and enrol two-factor authentication:\n\n  {}\n",
+        link.member.email,
+        link.member.role,
+        link.member.id,
+        link.expires_at.rfc3339(),
+        link.url.expose()
+    ));
     Ok(())
 }
 

@@ -64,6 +64,12 @@ pub enum Verification {
     Invalid,
 }
 
+impl Verification {
+    pub fn is_valid(self) -> bool {
+        matches!(self, Self::Valid { .. })
+    }
+}
+
 /// Hashes and verifies passwords with one set of parameters.
 pub struct PasswordHasher {
     argon2: Argon2<'static>,

@@ -53,6 +53,9 @@ pub struct ServerConfig {
     /// The HTTPS address people use; the HTTP listener redirects here. When absent:
     /// `https://localhost:<port of listen.public>/`.
     pub public_url: Option<Url>,
+    /// The HTTPS address of the staff console, used in staff set-up links. When absent:
+    /// `https://localhost:<port of listen.staff>`.
+    pub staff_url: Option<Url>,
     /// Where the SQLite database, keys and the generated certificate live.
     pub data_dir: PathBuf,
     /// Largest request body accepted, in bytes.
@@ -69,6 +72,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             public_url: None,
+            staff_url: None,
             data_dir: PathBuf::from("data"),
             body_limit_bytes: 1024 * 1024,
             request_timeout_secs: 30,
@@ -206,20 +210,28 @@ impl Config {
         }
     }
 
+    /// The staff console's URL, given the port the staff listener actually bound.
+    pub fn staff_url(&self, bound_staff_port: u16) -> String {
+        match &self.server.staff_url {
+            Some(url) => url.as_str().trim_end_matches('/').to_owned(),
+            None => format!("https://localhost:{bound_staff_port}"),
+        }
+    }
+
     /// Rules between values that types alone cannot express.
     fn validate(&self) -> Vec<KeyError> {
         let mut errors = Vec::new();
         let mut fail = |key: &str, message: String| errors.push(KeyError::new(key, message));
-        if let Some(url) = &self.server.public_url {
+        for (key, url) in [
+            ("server.public_url", &self.server.public_url),
+            ("server.staff_url", &self.server.staff_url),
+        ] {
+            let Some(url) = url else { continue };
             if url.scheme() != "https" {
-                fail(
-                    "server.public_url",
-                    format!("must be an https:// URL, not {}://", url.scheme()),
-                );
+                fail(key, format!("must be an https:// URL, not {}://", url.scheme()));
             }
             if url.host().is_none() || url.query().is_some() || url.fragment().is_some() {
-                let message = "must be a plain origin such as https://rampart.example.com";
-                fail("server.public_url", message.into());
+                fail(key, "must be a plain origin such as https://rampart.example.com".into());
             }
         }
         if self.server.body_limit_bytes < 1024 {

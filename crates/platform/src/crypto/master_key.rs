@@ -39,6 +39,8 @@ pub enum SealError {
 /// The key that wraps every other key and reversible secret.
 pub struct MasterKey {
     cipher: XChaCha20Poly1305,
+    /// The root of keys derived for other purposes (CSRF tokens), never used to encrypt.
+    derivation: [u8; 32],
     id: String,
 }
 
@@ -55,10 +57,19 @@ impl MasterKey {
         let digest = Sha256::new_with_prefix(b"rampart master key id\0")
             .chain_update(bytes)
             .finalize();
+        let derivation = Sha256::new_with_prefix(b"rampart key derivation\0")
+            .chain_update(bytes)
+            .finalize();
         Self {
             cipher: XChaCha20Poly1305::new(Key::from_slice(bytes)),
+            derivation: derivation.into(),
             id: format!("mk_{}", hex::encode(&digest[..8])),
         }
+    }
+
+    /// A 256-bit key for one `purpose`, the same on every node sharing this master key.
+    pub fn derive_key(&self, purpose: &str) -> [u8; 32] {
+        super::mac::hmac_sha256(&self.derivation, purpose.as_bytes())
     }
 
     /// A public fingerprint of the key, safe to log and store, to tell keys apart.

@@ -5,6 +5,7 @@
 //! The master key is generated at first start into `<data_dir>/master.key` (mode 0600) or
 //! read from the file named by `keys.master_key_file` (`RAMPART_MASTER_KEY_FILE`).
 
+pub mod mac;
 mod master_key;
 
 pub use master_key::{KeyError, MasterKey, SealError};

@@ -204,4 +204,10 @@ pub const PLATFORM: &[Migration] = &[
         name: "master_key_check",
         sql: include_str!("../../migrations/0002_master_key_check.sql"),
     },
+    Migration {
+        component: "platform",
+        version: 3,
+        name: "outbox",
+        sql: include_str!("../../migrations/0003_outbox.sql"),
+    },
 ];

@@ -19,6 +19,9 @@ use crate::config::{Config, Secret};
 
 pub use sqlx::Any;
 
+/// A transaction on either engine; dropping it uncommitted rolls it back.
+pub type Transaction = sqlx::Transaction<'static, Any>;
+
 /// Which engine is behind the handle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
@@ -132,6 +135,16 @@ impl Db {
 
     pub fn dialect(&self) -> Dialect {
         self.dialect
+    }
+
+    /// Starts a transaction; the domain operation that owns it commits or drops it.
+    pub async fn begin(&self) -> Result<Transaction, DbError> {
+        Ok(self.pool.begin().await?)
+    }
+
+    /// A connection from the pool, for reads that need no transaction.
+    pub async fn connection(&self) -> Result<sqlx::pool::PoolConnection<Any>, DbError> {
+        Ok(self.pool.acquire().await?)
     }
 
     /// A round trip to the database.

@@ -3,6 +3,7 @@
 //! API, the page layout and the static assets.
 
 mod assets;
+pub mod csrf;
 mod headers;
 mod json;
 mod observe;
@@ -17,6 +18,7 @@ mod trust;
 mod tests;
 
 pub use assets::assets_router;
+pub use csrf::{CsrfGuard, CsrfToken, csrf_protect};
 pub use headers::security_headers;
 pub use json::ApiJson;
 pub use observe::RequestId;

@@ -8,30 +8,37 @@ mod trust;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::middleware::from_fn_with_state;
 use axum::response::Redirect;
 use axum::routing::get;
-use platform::web::{assets_router, problem_pages_router};
+use platform::web::{CsrfGuard, assets_router, csrf_protect, problem_pages_router};
 
 use crate::app::AppState;
 
 /// The public HTTPS listener: customers, the API, the disclosure program.
-pub(crate) fn public(state: AppState) -> Router {
+/// Every state-changing form is checked by `csrf`, in this one layer.
+pub(crate) fn public(state: AppState, csrf: CsrfGuard) -> Router {
     Router::new()
         .route("/", get(|| async { Redirect::to("/security") }))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/security", get(trust::page))
+        .merge(identity::http::public_router(state.identity.clone()))
         .merge(problem_pages_router())
         .merge(assets_router())
+        .layer(from_fn_with_state(csrf, csrf_protect))
         .with_state(state)
 }
 
 /// The staff listener. Staff pages are served here only, never on the public listener.
-pub(crate) fn staff(state: AppState) -> Router {
+pub(crate) fn staff(state: AppState, csrf: CsrfGuard) -> Router {
     Router::new()
+        .route("/", get(|| async { Redirect::to("/staff/") }))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .merge(identity::http::staff_router(state.identity.clone()))
         .merge(assets_router())
+        .layer(from_fn_with_state(csrf, csrf_protect))
         .with_state(state)
 }
 

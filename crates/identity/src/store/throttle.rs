@@ -1,0 +1,61 @@
+//! Failed log-ins per identifier, shared by every node.
+
+use platform::clock::Timestamp;
+use platform::db::DbError;
+
+use super::Conn;
+
+#[derive(Debug, Clone, Copy)]
+pub struct FailureRow {
+    pub failures: i64,
+    pub last_failure_at: i64,
+    pub alerted_at: Option<i64>,
+}
+
+pub async fn get(conn: &mut Conn, identifier_hash: &str) -> Result<Option<FailureRow>, DbError> {
+    let row: Option<(i64, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT failures, last_failure_at, alerted_at FROM login_failures \
+         WHERE identifier_hash = $1",
+    )
+    .bind(identifier_hash)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(failures, last_failure_at, alerted_at)| FailureRow {
+        failures,
+        last_failure_at,
+        alerted_at,
+    }))
+}
+
+pub async fn put(conn: &mut Conn, identifier_hash: &str, row: FailureRow) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO login_failures (identifier_hash, failures, last_failure_at, alerted_at) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (identifier_hash) DO UPDATE SET \
+         failures = excluded.failures, last_failure_at = excluded.last_failure_at, \
+         alerted_at = excluded.alerted_at",
+    )
+    .bind(identifier_hash)
+    .bind(row.failures)
+    .bind(row.last_failure_at)
+    .bind(row.alerted_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn clear(conn: &mut Conn, identifier_hash: &str) -> Result<(), DbError> {
+    sqlx::query("DELETE FROM login_failures WHERE identifier_hash = $1")
+        .bind(identifier_hash)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Forgets failures older than `before`, so the table does not grow without end.
+pub async fn forget_before(conn: &mut Conn, before: Timestamp) -> Result<u64, DbError> {
+    let done = sqlx::query("DELETE FROM login_failures WHERE last_failure_at < $1")
+        .bind(before.as_millis())
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}

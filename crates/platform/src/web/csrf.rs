@@ -1,0 +1,142 @@
+//! CSRF protection for every state-changing form, in one middleware.
+//!
+//! Each browser gets a random `__Host-rampart-csrf` cookie; forms carry a token that is an
+//! HMAC of that cookie under a key derived from the master key, so another site can
+//! neither read nor forge it, and every node accepts it. A form POST must also come from
+//! Rampart's own origin (`Origin`, or `Referer` when a browser sends no `Origin`). The JSON
+//! API and webhooks are exempt: they take no cookies at all.
+
+use std::sync::Arc;
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use chacha20poly1305::aead::OsRng;
+use chacha20poly1305::aead::rand_core::RngCore;
+
+use crate::crypto::MasterKey;
+use crate::crypto::mac::{hmac_sha256, verify_hmac_sha256};
+
+pub const COOKIE: &str = "__Host-rampart-csrf";
+/// The form field that carries the token.
+pub const FIELD: &str = "csrf_token";
+/// Forms larger than this are not forms Rampart renders.
+const FORM_LIMIT: usize = 1024 * 1024;
+
+/// The token the current page's forms must carry; handlers put it in a hidden field.
+#[derive(Debug, Clone)]
+pub struct CsrfToken(pub String);
+
+#[derive(Clone)]
+pub struct CsrfGuard {
+    key: Arc<[u8; 32]>,
+    origin: Arc<str>,
+}
+
+impl CsrfGuard {
+    /// A guard accepting form posts from `origin` (such as `https://rampart.example.com`).
+    pub fn new(master_key: &MasterKey, origin: &str) -> Self {
+        Self {
+            key: Arc::new(master_key.derive_key("csrf tokens")),
+            origin: origin.trim_end_matches('/').into(),
+        }
+    }
+
+    fn token_for(&self, cookie: &str) -> String {
+        hex::encode(hmac_sha256(&self.key, cookie.as_bytes()))
+    }
+
+    fn token_matches(&self, cookie: &str, token: &str) -> bool {
+        hex::decode(token).is_ok_and(|tag| verify_hmac_sha256(&self.key, cookie.as_bytes(), &tag))
+    }
+
+    fn same_origin(&self, headers: &HeaderMap) -> bool {
+        if let Some(origin) = headers.get(header::ORIGIN) {
+            return origin.as_bytes() == self.origin.as_bytes();
+        }
+        headers
+            .get(header::REFERER)
+            .and_then(|r| r.to_str().ok())
+            .is_some_and(|referer| {
+                referer
+                    .strip_prefix(&*self.origin)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+            })
+    }
+}
+
+/// The middleware: issues the cookie on page views, checks origin and token on form posts.
+pub async fn csrf_protect(State(guard): State<CsrfGuard>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    if path.starts_with("/api/") || path.starts_with("/webhooks/") || path.starts_with("/static/")
+    {
+        return next.run(request).await;
+    }
+    let existing = cookie_value(request.headers(), COOKIE)
+        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(str::to_owned);
+    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if safe {
+        let (cookie, fresh) = match existing {
+            Some(cookie) => (cookie, false),
+            None => (new_cookie_value(), true),
+        };
+        let mut request = request;
+        request.extensions_mut().insert(CsrfToken(guard.token_for(&cookie)));
+        let mut response = next.run(request).await;
+        if fresh {
+            let set = format!("{COOKIE}={cookie}; Path=/; Secure; HttpOnly; SameSite=Strict");
+            if let Ok(value) = HeaderValue::from_str(&set) {
+                response.headers_mut().append(header::SET_COOKIE, value);
+            }
+        }
+        return response;
+    }
+    if !guard.same_origin(request.headers()) {
+        return refuse("This form was sent from another site, so it was refused");
+    }
+    let Some(cookie) = existing else {
+        return refuse(EXPIRED);
+    };
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = to_bytes(body, FORM_LIMIT).await else {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "The form is too large").into_response();
+    };
+    let token = url::form_urlencoded::parse(&bytes)
+        .find(|(name, _)| name == FIELD)
+        .map(|(_, value)| value.into_owned());
+    if !token.is_some_and(|t| guard.token_matches(&cookie, &t)) {
+        return refuse(EXPIRED);
+    }
+    let mut request = Request::from_parts(parts, Body::from(bytes));
+    request.extensions_mut().insert(CsrfToken(guard.token_for(&cookie)));
+    next.run(request).await
+}
+
+const EXPIRED: &str = "This form has expired or did not come from Rampart. Go back, reload the \
+    page and send it again";
+
+fn refuse(message: &'static str) -> Response {
+    (StatusCode::FORBIDDEN, message).into_response()
+}
+
+fn new_cookie_value() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// The value of cookie `name` in the request's `Cookie` headers.
+pub fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .find_map(|pair| {
+            let (key, value) = pair.trim().split_once('=')?;
+            (key == name).then_some(value)
+        })
+}
