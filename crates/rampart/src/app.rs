@@ -6,6 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use axum::extract::FromRef;
+use identity::{Identity, IdentityDeps};
 use platform::clock::{Clock, SystemClock};
 use platform::config::Config;
 use platform::crypto::MasterKey;
@@ -14,11 +16,9 @@ use platform::db::key_check::verify_master_key;
 use platform::db::lease::{self, Leadership, LeaseSettings};
 use platform::db::migrate::{self, Migration};
 use platform::ids::new_id;
+use platform::mail::{Mailer, Transport};
 use platform::metrics::Metrics;
 use platform::tls::{self, CertificateStore};
-use axum::extract::FromRef;
-use identity::{Identity, IdentityDeps};
-use platform::mail::{Mailer, Transport};
 use platform::web::{CsrfGuard, ServeOptions, StackSettings, serve, with_common_layers};
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
@@ -294,8 +294,14 @@ fn mailer(
             "mail.smtp_url is not set: outgoing mail is written as .eml files to this folder instead of being sent"
         );
     }
-    Mailer::new(db.clone(), clock.clone(), transport, &config.mail, node_id.to_owned())
-        .context("mail settings are not usable (mail.from)")
+    Mailer::new(
+        db.clone(),
+        clock.clone(),
+        transport,
+        &config.mail,
+        node_id.to_owned(),
+    )
+    .context("mail settings are not usable (mail.from)")
 }
 
 /// The configured certificate, or the self-signed one in the data directory.

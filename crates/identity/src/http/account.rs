@@ -115,7 +115,9 @@ pub(super) async fn page_view(
             "You logged in with a recovery code, which now no longer works. If you lost your \
              authenticator, turn two-factor authentication off and on again to enrol a new one.",
         ),
-        Some("password-changed") => Some("Your password was changed and every other session ended."),
+        Some("password-changed") => {
+            Some("Your password was changed and every other session ended.")
+        }
         Some("2fa-off") => Some("Two-factor authentication is off."),
         Some("session-ended") => Some("The session was ended."),
         Some("sessions-ended") => Some("Every other session was ended."),
@@ -233,7 +235,10 @@ pub(super) async fn enrol_submit(
         Err(err) => {
             let enrolment = identity.start_enrolment(&principal).await;
             let (qr_svg, secret) = match enrolment {
-                Ok(e) => (e.qr_svg.expose().to_owned(), e.secret_base32.expose().to_owned()),
+                Ok(e) => (
+                    e.qr_svg.expose().to_owned(),
+                    e.secret_base32.expose().to_owned(),
+                ),
                 Err(_) => (String::new(), String::new()),
             };
             refused(failure(err), |form| EnrolPage {
@@ -280,8 +285,17 @@ pub(super) async fn regenerate_codes(
         let principal = prove(&identity, principal.clone(), &input.confirm_password).await?;
         identity.regenerate_recovery_codes(&principal).await
     };
-    let outcome = result.await.map(|codes| Some(ShownOnce::RecoveryCodes(codes)));
-    render(&identity, principal, client.csrf, outcome.map_err(failure), None).await
+    let outcome = result
+        .await
+        .map(|codes| Some(ShownOnce::RecoveryCodes(codes)));
+    render(
+        &identity,
+        principal,
+        client.csrf,
+        outcome.map_err(failure),
+        None,
+    )
+    .await
 }
 
 pub(super) async fn end_session(

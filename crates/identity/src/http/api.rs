@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use super::extract::ApiCaller;
 use super::respond::identity_problem;
-use crate::service::TokenView;
 use crate::Identity;
+use crate::service::TokenView;
 
 #[derive(Serialize)]
 struct Me {

@@ -12,9 +12,9 @@ use platform::web::{ApiError, CsrfToken, ProblemKind};
 
 use super::cookies::{self, SESSION_COOKIE, STAFF_COOKIE};
 use super::respond::identity_problem;
+use crate::Identity;
 use crate::model::session::Stage;
 use crate::service::{Principal, Realm, TokenPrincipal};
-use crate::Identity;
 
 /// The client's address and browser, for limits and the sessions page.
 #[derive(Debug, Clone)]
@@ -59,7 +59,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Client {
 }
 
 /// A session of `realm` at any stage, or none.
-async fn session(parts: &Parts, identity: &Identity, realm: Realm) -> Result<Option<Principal>, Response> {
+async fn session(
+    parts: &Parts,
+    identity: &Identity,
+    realm: Realm,
+) -> Result<Option<Principal>, Response> {
     let name = match realm {
         Realm::Customer => SESSION_COOKIE,
         Realm::Staff => STAFF_COOKIE,
@@ -92,7 +96,9 @@ where
         let identity = Identity::from_ref(state);
         match session(parts, &identity, Realm::Customer).await? {
             Some(p) if p.stage == Stage::Full => Ok(Self(p)),
-            Some(p) if p.stage == Stage::MustEnrol => Err(Redirect::to("/account/2fa/enrol").into_response()),
+            Some(p) if p.stage == Stage::MustEnrol => {
+                Err(Redirect::to("/account/2fa/enrol").into_response())
+            }
             Some(_) => Err(Redirect::to("/login/2fa").into_response()),
             None => Err(Redirect::to("/login").into_response()),
         }
@@ -132,7 +138,9 @@ where
         let identity = Identity::from_ref(state);
         match session(parts, &identity, Realm::Staff).await? {
             Some(p) if p.stage == Stage::Full => Ok(Self(p)),
-            Some(p) if p.stage == Stage::MustEnrol => Err(Redirect::to("/staff/2fa").into_response()),
+            Some(p) if p.stage == Stage::MustEnrol => {
+                Err(Redirect::to("/staff/2fa").into_response())
+            }
             Some(_) => Err(Redirect::to("/staff/login/2fa").into_response()),
             None => Err(Redirect::to("/staff/login").into_response()),
         }
@@ -185,7 +193,10 @@ where
         let bearer = value
             .to_str()
             .ok()
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
             .map(str::trim)
             .ok_or_else(|| unauthorized("the Authorization header must be `Bearer rmp_…`"))?;
         let ip = parts

@@ -120,7 +120,11 @@ pub(super) async fn code_submit(
                 None => "/account/security",
             };
             let mut response = see_other(next);
-            cookies::set(&mut response, SESSION_COOKIE, outcome.session.cookie_value.expose());
+            cookies::set(
+                &mut response,
+                SESSION_COOKIE,
+                outcome.session.cookie_value.expose(),
+            );
             response
         }
         Err(err) => refused(failure(err), |form| CodePage {

@@ -50,11 +50,13 @@ async fn render(
 ) -> Response {
     let view = match identity.members(&principal).await {
         Ok(view) => view,
-        Err(err) => return refused(failure(err), |_| Notice {
-            title: "Members".into(),
-            message: "The members of your organisation cannot be shown right now.".into(),
-            link: None,
-        }),
+        Err(err) => {
+            return refused(failure(err), |_| Notice {
+                title: "Members".into(),
+                message: "The members of your organisation cannot be shown right now.".into(),
+                link: None,
+            });
+        }
     };
     let roles = Role::ALL
         .into_iter()
@@ -83,15 +85,26 @@ pub(super) async fn page_view(
 ) -> Response {
     let notice = match query.as_deref() {
         Some("invited") => Some("The invitation is on its way. It works once, for 7 days."),
-        Some("removed") => Some("The person was removed; their sessions ended and their tokens were revoked."),
+        Some("removed") => {
+            Some("The person was removed; their sessions ended and their tokens were revoked.")
+        }
         Some("revoked") => Some("The invitation was withdrawn."),
-        Some("2fa-required") => Some("Everyone must now use two-factor authentication; people without it enrol at their next log-in."),
+        Some("2fa-required") => Some(
+            "Everyone must now use two-factor authentication; people without it enrol at their next log-in.",
+        ),
         Some("2fa-optional") => Some("Two-factor authentication is now optional."),
         _ => None,
     };
-    render(&identity, principal, client.csrf, None, notice, String::new()).await
+    render(
+        &identity,
+        principal,
+        client.csrf,
+        None,
+        notice,
+        String::new(),
+    )
+    .await
 }
-
 
 #[derive(Deserialize)]
 pub(super) struct InviteForm {
@@ -137,7 +150,15 @@ pub(super) async fn remove(
         Ok(()) => see_other("/account/members?removed"),
         Err(err) => {
             let failed = Some(failure(err));
-            render(&identity, principal, client.csrf, failed, None, String::new()).await
+            render(
+                &identity,
+                principal,
+                client.csrf,
+                failed,
+                None,
+                String::new(),
+            )
+            .await
         }
     }
 }
@@ -152,7 +173,15 @@ pub(super) async fn revoke_invitation(
         Ok(()) => see_other("/account/members?revoked"),
         Err(err) => {
             let failed = Some(failure(err));
-            render(&identity, principal, client.csrf, failed, None, String::new()).await
+            render(
+                &identity,
+                principal,
+                client.csrf,
+                failed,
+                None,
+                String::new(),
+            )
+            .await
         }
     }
 }
@@ -175,7 +204,15 @@ pub(super) async fn require_2fa(
         Ok(()) => see_other("/account/members?2fa-optional"),
         Err(err) => {
             let failed = Some(failure(err));
-            render(&identity, principal, client.csrf, failed, None, String::new()).await
+            render(
+                &identity,
+                principal,
+                client.csrf,
+                failed,
+                None,
+                String::new(),
+            )
+            .await
         }
     }
 }
@@ -223,7 +260,10 @@ pub(super) async fn accept(
     Form(input): Form<AcceptForm>,
 ) -> Response {
     let password = SecretText::new(input.password);
-    match identity.accept_invitation(&token, &input.name, password).await {
+    match identity
+        .accept_invitation(&token, &input.name, password)
+        .await
+    {
         Ok(()) => page(&Notice {
             title: "Welcome aboard".into(),
             message: "Your account is ready. Log in with your email address and the password \

@@ -30,23 +30,41 @@ pub fn public_router<S: Clone + Send + Sync + 'static>(identity: Identity) -> Ro
         .route("/login", get(login::form).post(login::submit))
         .route("/login/2fa", get(login::code_form).post(login::code_submit))
         .route("/logout", post(login::logout))
-        .route("/password/forgot", get(password::forgot_form).post(password::forgot_submit))
-        .route("/password/reset/{token}", get(password::reset_form).post(password::reset_submit))
+        .route(
+            "/password/forgot",
+            get(password::forgot_form).post(password::forgot_submit),
+        )
+        .route(
+            "/password/reset/{token}",
+            get(password::reset_form).post(password::reset_submit),
+        )
         .route("/account/security", get(account::security))
         .route("/account/password", post(account::change_password))
-        .route("/account/2fa/enrol", get(account::enrol_form).post(account::enrol_submit))
+        .route(
+            "/account/2fa/enrol",
+            get(account::enrol_form).post(account::enrol_submit),
+        )
         .route("/account/2fa/disable", post(account::disable_2fa))
         .route("/account/recovery-codes", post(account::regenerate_codes))
         .route("/account/sessions/{id}/end", post(account::end_session))
-        .route("/account/sessions/end-others", post(account::end_other_sessions))
+        .route(
+            "/account/sessions/end-others",
+            post(account::end_other_sessions),
+        )
         .route("/account/tokens", post(tokens::create))
         .route("/account/tokens/{id}/revoke", post(tokens::revoke))
         .route("/account/members", get(members::page_view))
         .route("/account/members/invite", post(members::invite))
         .route("/account/members/{id}/remove", post(members::remove))
         .route("/account/members/require-2fa", post(members::require_2fa))
-        .route("/account/invitations/{id}/revoke", post(members::revoke_invitation))
-        .route("/invitations/{token}", get(members::invitation).post(members::accept))
+        .route(
+            "/account/invitations/{id}/revoke",
+            post(members::revoke_invitation),
+        )
+        .route(
+            "/invitations/{token}",
+            get(members::invitation).post(members::accept),
+        )
         .route("/api/v1/me", get(api::me))
         .route("/api/v1/tokens", post(api::create_token))
         .route("/api/v1/tokens/{id}", get(api::token))
@@ -58,10 +76,22 @@ pub fn staff_router<S: Clone + Send + Sync + 'static>(identity: Identity) -> Rou
     Router::new()
         .route("/staff", get(staff::home))
         .route("/staff/", get(staff::home))
-        .route("/staff/login", get(staff::login_form).post(staff::login_submit))
-        .route("/staff/login/2fa", get(staff::code_form).post(staff::code_submit))
-        .route("/staff/setup/{token}", get(staff::setup_form).post(staff::setup_submit))
-        .route("/staff/2fa", get(staff::enrol_form).post(staff::enrol_submit))
+        .route(
+            "/staff/login",
+            get(staff::login_form).post(staff::login_submit),
+        )
+        .route(
+            "/staff/login/2fa",
+            get(staff::code_form).post(staff::code_submit),
+        )
+        .route(
+            "/staff/setup/{token}",
+            get(staff::setup_form).post(staff::setup_submit),
+        )
+        .route(
+            "/staff/2fa",
+            get(staff::enrol_form).post(staff::enrol_submit),
+        )
         .route("/staff/logout", post(staff::logout))
         .with_state(identity)
 }

@@ -9,8 +9,8 @@ use serde::Deserialize;
 use super::extract::Client;
 use super::respond::{FormState, failure, page, refused};
 use super::signup::Notice;
-use crate::model::SecretText;
 use crate::Identity;
+use crate::model::SecretText;
 
 #[derive(Template)]
 #[template(path = "forgot.html")]
@@ -55,7 +55,10 @@ pub(super) async fn forgot_submit(
     client: Client,
     Form(input): Form<ForgotForm>,
 ) -> Response {
-    match identity.request_password_reset(&input.email, client.ip).await {
+    match identity
+        .request_password_reset(&input.email, client.ip)
+        .await
+    {
         Ok(()) => page(&Notice {
             title: "Check your inbox".into(),
             message: "If this address has a Rampart account, a link to choose a new password \
@@ -92,7 +95,9 @@ pub(super) async fn reset_form(
             token,
             min_chars: identity.settings().password.min_chars,
         }),
-        Err(err) => refused(failure(err), |form| link_gone(form.message.unwrap_or_default())),
+        Err(err) => refused(failure(err), |form| {
+            link_gone(form.message.unwrap_or_default())
+        }),
     }
 }
 
@@ -110,10 +115,11 @@ pub(super) async fn reset_submit(
                 .into(),
             link: Some(("/login".into(), "Log in".into())),
         }),
-        Err(crate::IdentityError::LinkInvalid) => refused(
-            failure(crate::IdentityError::LinkInvalid),
-            |form| link_gone(form.message.unwrap_or_default()),
-        ),
+        Err(crate::IdentityError::LinkInvalid) => {
+            refused(failure(crate::IdentityError::LinkInvalid), |form| {
+                link_gone(form.message.unwrap_or_default())
+            })
+        }
         Err(err) => {
             let email = identity.reset_link_email(&token).await.unwrap_or_default();
             refused(failure(err), |form| ResetPage {

@@ -6,8 +6,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use platform::web::{ApiError, ProblemKind, Rendered};
 
-use crate::service::FieldErrors;
 use crate::IdentityError;
+use crate::service::FieldErrors;
 
 /// What a form shows above and beside its fields after a refusal.
 #[derive(Debug, Default)]
@@ -105,7 +105,9 @@ pub(super) fn identity_problem(err: &IdentityError) -> ApiError {
                 .collect(),
         ),
         IdentityError::Internal(_) | IdentityError::Db(_) => ApiError::internal(err),
-        IdentityError::NotFound => ApiError::new(ProblemKind::NotFound, "There is nothing at this address"),
+        IdentityError::NotFound => {
+            ApiError::new(ProblemKind::NotFound, "There is nothing at this address")
+        }
         other => ApiError::new(ProblemKind::from_status(status), other.to_string()),
     };
     match retry_after {
@@ -135,7 +137,10 @@ pub(super) fn page_with_status(status: StatusCode, template: &impl Template) -> 
 }
 
 /// Re-shows a form after a refusal, with the status and `Retry-After` that fit it.
-pub(super) fn refused<T: Template>(failure: Failure, build: impl FnOnce(FormState) -> T) -> Response {
+pub(super) fn refused<T: Template>(
+    failure: Failure,
+    build: impl FnOnce(FormState) -> T,
+) -> Response {
     let status = failure.status;
     let retry_after = failure.retry_after;
     let mut response = page_with_status(status, &build(failure.form));

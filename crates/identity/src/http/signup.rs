@@ -8,9 +8,9 @@ use serde::Deserialize;
 
 use super::extract::Client;
 use super::respond::{FormState, failure, page, refused};
+use crate::Identity;
 use crate::model::SecretText;
 use crate::service::SignUp;
-use crate::Identity;
 
 #[derive(Template)]
 #[template(path = "signup.html")]
@@ -86,7 +86,10 @@ pub(super) async fn submit(
     }
 }
 
-pub(super) async fn verify(State(identity): State<Identity>, Path(token): Path<String>) -> Response {
+pub(super) async fn verify(
+    State(identity): State<Identity>,
+    Path(token): Path<String>,
+) -> Response {
     match identity.verify_email(&token).await {
         Ok(()) => page(&Notice {
             title: "Email address confirmed".into(),

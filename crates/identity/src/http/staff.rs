@@ -11,10 +11,10 @@ use super::cookies::{self, STAFF_COOKIE};
 use super::extract::{Client, StaffAnySession, StaffSignedIn};
 use super::respond::{FormState, failure, page, refused, see_other};
 use super::signup::Notice;
+use crate::Identity;
 use crate::model::SecretText;
 use crate::model::session::Stage;
 use crate::service::{Principal, StartedSession};
-use crate::Identity;
 
 #[derive(Template)]
 #[template(path = "staff_login.html")]
@@ -116,7 +116,10 @@ pub(super) struct CodeForm {
     code: String,
 }
 
-pub(super) async fn code_form(StaffAnySession(principal): StaffAnySession, client: Client) -> Response {
+pub(super) async fn code_form(
+    StaffAnySession(principal): StaffAnySession,
+    client: Client,
+) -> Response {
     if principal.stage != Stage::SecondFactor {
         return see_other("/staff/");
     }
@@ -169,7 +172,9 @@ pub(super) async fn setup_form(
             token,
             min_chars: identity.settings().password.min_chars,
         }),
-        Err(err) => refused(failure(err), |form| setup_gone(form.message.unwrap_or_default())),
+        Err(err) => refused(failure(err), |form| {
+            setup_gone(form.message.unwrap_or_default())
+        }),
     }
 }
 
@@ -199,7 +204,9 @@ pub(super) async fn setup_submit(
                 token,
                 min_chars: identity.settings().password.min_chars,
             }),
-            Err(gone) => refused(failure(gone), |form| setup_gone(form.message.unwrap_or_default())),
+            Err(gone) => refused(failure(gone), |form| {
+                setup_gone(form.message.unwrap_or_default())
+            }),
         },
     }
 }
@@ -221,7 +228,9 @@ pub(super) async fn enrol_form(
             secret: enrolment.secret_base32.expose().to_owned(),
             required: true,
         }),
-        Err(err) => refused(failure(err), |form| setup_gone(form.message.unwrap_or_default())),
+        Err(err) => refused(failure(err), |form| {
+            setup_gone(form.message.unwrap_or_default())
+        }),
     }
 }
 
@@ -241,7 +250,10 @@ pub(super) async fn enrol_submit(
         Ok(session) => signed_in("/staff/", &session),
         Err(err) => {
             let (qr_svg, secret) = match identity.staff_start_enrolment(&principal).await {
-                Ok(e) => (e.qr_svg.expose().to_owned(), e.secret_base32.expose().to_owned()),
+                Ok(e) => (
+                    e.qr_svg.expose().to_owned(),
+                    e.secret_base32.expose().to_owned(),
+                ),
                 Err(_) => (String::new(), String::new()),
             };
             refused(failure(err), |form| EnrolPage {

@@ -46,12 +46,13 @@ pub(super) async fn create(
 ) -> Response {
     let input = CreateForm::parse(&body);
     let result = async {
-        let days = match input.expires_in_days.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(text) => Some(text.parse::<u32>().map_err(|_| {
-                IdentityError::field("expires_in_days", "enter a number of days")
-            })?),
-        };
+        let days =
+            match input.expires_in_days.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(text) => Some(text.parse::<u32>().map_err(|_| {
+                    IdentityError::field("expires_in_days", "enter a number of days")
+                })?),
+            };
         let principal = prove(&identity, principal.clone(), &input.confirm_password).await?;
         identity
             .create_token(&principal, &input.name, &input.scopes, days)
@@ -63,7 +64,14 @@ pub(super) async fn create(
             secret: created.secret,
         })
     });
-    render(&identity, principal, client.csrf, outcome.map_err(failure), None).await
+    render(
+        &identity,
+        principal,
+        client.csrf,
+        outcome.map_err(failure),
+        None,
+    )
+    .await
 }
 
 pub(super) async fn revoke(

@@ -48,7 +48,11 @@ mod tests {
     use super::*;
 
     fn check(raw: &str, expected: Option<&str>) {
-        assert_eq!(Email::parse(raw).ok().as_ref().map(Email::as_str), expected, "{raw}");
+        assert_eq!(
+            Email::parse(raw).ok().as_ref().map(Email::as_str),
+            expected,
+            "{raw}"
+        );
     }
 
     #[test]

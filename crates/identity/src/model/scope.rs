@@ -56,7 +56,9 @@ pub struct Scopes(BTreeSet<Scope>);
 pub enum ScopesError {
     #[error("choose at least one scope")]
     Empty,
-    #[error("`{0}` is not a scope; scopes are contacts:read, contacts:write, access-log:read and reports:write")]
+    #[error(
+        "`{0}` is not a scope; scopes are contacts:read, contacts:write, access-log:read and reports:write"
+    )]
     Unknown(String),
 }
 

@@ -41,6 +41,20 @@ impl TotpSecret {
         }
     }
 
+    /// A secret as shown for manual entry (base32, spaces and case ignored), as an
+    /// authenticator app reads it.
+    pub fn from_base32(text: &str) -> Result<Self, SecretTooShort> {
+        let cleaned: String = text
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        let bytes = Secret::Encoded(cleaned)
+            .to_bytes()
+            .map_err(|_| SecretTooShort)?;
+        Self::from_bytes(bytes)
+    }
+
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }

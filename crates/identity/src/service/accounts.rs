@@ -108,7 +108,15 @@ impl Identity {
         let token = new_secret();
         links::void_open(&mut *conn, VERIFY, user_id, now).await?;
         let hash = hash_secret(token.expose());
-        links::insert(&mut *conn, &hash, VERIFY, user_id, now, now.plus(VERIFY_VALID)).await?;
+        links::insert(
+            &mut *conn,
+            &hash,
+            VERIFY,
+            user_id,
+            now,
+            now.plus(VERIFY_VALID),
+        )
+        .await?;
         let link = format!("{}/verify-email/{}", self.inner.public_url, token.expose());
         let mail = OutgoingMail {
             to: email.to_string(),
@@ -153,7 +161,10 @@ impl Identity {
     pub async fn resend_verification(&self, email: &str, ip: IpAddr) -> Result<(), IdentityError> {
         self.spend_ip_allowance(ip)?;
         let Ok(email) = Email::parse(email) else {
-            return Err(IdentityError::field("email", "enter an email address such as name@example.com"));
+            return Err(IdentityError::field(
+                "email",
+                "enter an email address such as name@example.com",
+            ));
         };
         let mut tx = self.db().begin().await?;
         match users::by_email(&mut tx, email.as_str()).await? {
@@ -176,7 +187,10 @@ impl Identity {
     ) -> Result<(), IdentityError> {
         self.spend_ip_allowance(ip)?;
         let Ok(email) = Email::parse(email) else {
-            return Err(IdentityError::field("email", "enter an email address such as name@example.com"));
+            return Err(IdentityError::field(
+                "email",
+                "enter an email address such as name@example.com",
+            ));
         };
         let now = self.now();
         let mut tx = self.db().begin().await?;
@@ -187,7 +201,11 @@ impl Identity {
         links::void_open(&mut tx, RESET, &user.id, now).await?;
         let hash = hash_secret(token.expose());
         links::insert(&mut tx, &hash, RESET, &user.id, now, now.plus(RESET_VALID)).await?;
-        let link = format!("{}/password/reset/{}", self.inner.public_url, token.expose());
+        let link = format!(
+            "{}/password/reset/{}",
+            self.inner.public_url,
+            token.expose()
+        );
         let mail = OutgoingMail {
             to: email.to_string(),
             subject: "Reset your Rampart password".into(),
@@ -225,7 +243,11 @@ impl Identity {
             .ok_or(IdentityError::LinkInvalid)?;
         let user = users::by_id(&mut conn, &user_id).await?;
         drop(conn);
-        if let Err(refusal) = self.settings().password.check(&password, &[&user.email, &user.name]) {
+        if let Err(refusal) = self
+            .settings()
+            .password
+            .check(&password, &[&user.email, &user.name])
+        {
             return Err(IdentityError::field("password", refusal.to_string()));
         }
         let hash = self.inner.hashing.hash(password).await?;
@@ -256,7 +278,11 @@ impl Identity {
         let mut conn = self.db().connection().await?;
         let user = users::by_id(&mut conn, &principal.subject_id).await?;
         drop(conn);
-        if let Err(refusal) = self.settings().password.check(&new, &[&user.email, &user.name]) {
+        if let Err(refusal) = self
+            .settings()
+            .password
+            .check(&new, &[&user.email, &user.name])
+        {
             return Err(IdentityError::field("new_password", refusal.to_string()));
         }
         let verification = self
@@ -265,14 +291,22 @@ impl Identity {
             .verify(current, Some(user.password_hash.clone()))
             .await?;
         if !verification.is_valid() {
-            return Err(IdentityError::field("current_password", "the current password is incorrect"));
+            return Err(IdentityError::field(
+                "current_password",
+                "the current password is incorrect",
+            ));
         }
         let hash = self.inner.hashing.hash(new).await?;
         let now = self.now();
         let mut tx = self.db().begin().await?;
         users::set_password_hash(&mut tx, &user.id, &hash).await?;
-        sessions::delete_all_but(&mut tx, Realm::Customer.as_str(), &user.id, Some(&principal.session_hash))
-            .await?;
+        sessions::delete_all_but(
+            &mut tx,
+            Realm::Customer.as_str(),
+            &user.id,
+            Some(&principal.session_hash),
+        )
+        .await?;
         sessions::set_proved(&mut tx, &principal.session_hash, now).await?;
         enqueue(&mut *tx, &self.password_changed_mail(&user.email), now).await?;
         tx.commit().await.map_err(platform::db::DbError::from)?;

@@ -43,12 +43,17 @@ impl Identity {
             return Err(IdentityError::Invalid(errors));
         };
         if !inviter_role.may_manage(role) {
-            return Err(IdentityError::Forbidden("your role cannot invite people with this role"));
+            return Err(IdentityError::Forbidden(
+                "your role cannot invite people with this role",
+            ));
         }
         let now = self.now();
         let mut tx = self.db().begin().await?;
         if users::email_taken(&mut tx, email.as_str()).await? {
-            return Err(IdentityError::field("email", "this address already has a Rampart account"));
+            return Err(IdentityError::field(
+                "email",
+                "this address already has a Rampart account",
+            ));
         }
         let tenant = tenants::get(&mut tx, tenant_id).await?;
         let token = new_secret();
@@ -67,7 +72,10 @@ impl Identity {
         let link = format!("{}/invitations/{}", self.inner.public_url, token.expose());
         let mail = OutgoingMail {
             to: email.to_string(),
-            subject: format!("{} invited you to {} on Rampart", principal.name, tenant.name),
+            subject: format!(
+                "{} invited you to {} on Rampart",
+                principal.name, tenant.name
+            ),
             text: format!(
                 "{} ({}) invited you to join {} on Rampart as {role}.\n\nTo accept, open this \
                  link within 7 days. It works once:\n\n{link}\n\nIf you do not know this \
@@ -88,7 +96,9 @@ impl Identity {
     ) -> Result<(), IdentityError> {
         let (tenant_id, role) = tenant_and_role(principal)?;
         if !role.manages_members() {
-            return Err(IdentityError::Forbidden("your role cannot manage invitations"));
+            return Err(IdentityError::Forbidden(
+                "your role cannot manage invitations",
+            ));
         }
         let mut conn = self.db().connection().await?;
         if store::revoke(&mut conn, tenant_id, id, self.now()).await? {
@@ -124,7 +134,11 @@ impl Identity {
         let details = self.invitation(token).await?;
         let mut errors = FieldErrors::new();
         let name = super::accounts::label(&mut errors, "name", name, "your name");
-        if let Err(refusal) = self.settings().password.check(&password, &[&details.email, &name]) {
+        if let Err(refusal) = self
+            .settings()
+            .password
+            .check(&password, &[&details.email, &name])
+        {
             errors.insert("password", refusal.to_string());
         }
         if !errors.is_empty() {
@@ -149,12 +163,14 @@ impl Identity {
             password_hash: &hash,
             email_verified: Some(now),
         };
-        users::insert(&mut tx, &user, now).await.map_err(|err| match err {
-            platform::db::DbError::Conflict(_) => {
-                IdentityError::field("email", "this address already has a Rampart account")
-            }
-            other => other.into(),
-        })?;
+        users::insert(&mut tx, &user, now)
+            .await
+            .map_err(|err| match err {
+                platform::db::DbError::Conflict(_) => {
+                    IdentityError::field("email", "this address already has a Rampart account")
+                }
+                other => other.into(),
+            })?;
         tx.commit().await.map_err(platform::db::DbError::from)?;
         Ok(())
     }

@@ -127,8 +127,10 @@ impl Identity {
         let policy = self.settings().throttle;
         let next = policy.record_failure(failures, now);
         let mut tx = self.db().begin().await?;
-        let previous_alert = throttle::get(&mut tx, key).await?.and_then(|r| r.alerted_at);
-        let alert_due = next.count > policy.free_failures
+        let previous_alert = throttle::get(&mut tx, key)
+            .await?
+            .and_then(|r| r.alerted_at);
+        let alert_due = next.count >= policy.free_failures
             && previous_alert.is_none_or(|at| now.as_millis() - at > 86_400_000);
         let mut alerted_at = previous_alert;
         if alert_due && let Some(email) = alert_to {
@@ -177,7 +179,9 @@ impl Identity {
         user_agent: &str,
     ) -> Result<LoginOutcome, IdentityError> {
         if principal.stage != Stage::SecondFactor || principal.realm != Realm::Customer {
-            return Err(IdentityError::Forbidden("there is no log-in waiting for a code"));
+            return Err(IdentityError::Forbidden(
+                "there is no log-in waiting for a code",
+            ));
         }
         let key = identifier_key("second-factor", &principal.subject_id);
         let mut conn = self.db().connection().await?;
@@ -191,14 +195,13 @@ impl Identity {
             let secret = self.open_totp(sealed, &user.id)?;
             let last = user.totp_last_step.and_then(|s| u64::try_from(s).ok());
             match secret.verify(&super::two_factor::digits(code), unix_secs(now), last) {
-                Some(step) => {
-                    users::advance_totp_step(&mut tx, &user.id, step_i64(step)).await?
-                }
+                Some(step) => users::advance_totp_step(&mut tx, &user.id, step_i64(step)).await?,
                 None => false,
             }
             .then_some(None)
         } else {
-            let used = recovery_store::redeem(&mut tx, &user.id, &recovery::hash(code), now).await?;
+            let used =
+                recovery_store::redeem(&mut tx, &user.id, &recovery::hash(code), now).await?;
             if used {
                 Some(Some(recovery_store::remaining(&mut tx, &user.id).await?))
             } else {

@@ -33,7 +33,9 @@ pub(super) fn tenant_and_role(principal: &Principal) -> Result<(&str, Role), Ide
     let tenant = principal
         .tenant_id
         .as_deref()
-        .ok_or(IdentityError::Forbidden("only people of a tenant can do this"))?;
+        .ok_or(IdentityError::Forbidden(
+            "only people of a tenant can do this",
+        ))?;
     let role = Role::parse(&principal.role)
         .ok_or(IdentityError::Internal("a stored role is unknown".into()))?;
     Ok((tenant, role))
@@ -86,10 +88,14 @@ impl Identity {
         let target = member_of(&mut tx, tenant_id, user_id).await?;
         let target_role = Role::parse(&target.role).unwrap_or(Role::Owner);
         if !role.may_manage(target_role) {
-            return Err(IdentityError::Forbidden("your role cannot remove this person"));
+            return Err(IdentityError::Forbidden(
+                "your role cannot remove this person",
+            ));
         }
         if target_role == Role::Owner && users::count_owners(&mut tx, tenant_id).await? <= 1 {
-            return Err(IdentityError::Forbidden("a tenant keeps at least one owner"));
+            return Err(IdentityError::Forbidden(
+                "a tenant keeps at least one owner",
+            ));
         }
         users::mark_removed(&mut tx, &target.id, now).await?;
         sessions::delete_all_but(&mut tx, Realm::Customer.as_str(), &target.id, None).await?;

@@ -32,8 +32,8 @@ use crate::model::totp::TotpSecret;
 
 pub use accounts::SignUp;
 pub use error::{FieldErrors, IdentityError};
-pub use login::LoginOutcome;
 pub use invitations::InvitationDetails;
+pub use login::LoginOutcome;
 pub use members::{Member, MembersView};
 pub use sessions::{Principal, Realm, SessionView, StartedSession};
 pub use staff::{StaffMember, StaffSetupLink};
@@ -172,7 +172,11 @@ impl Identity {
     }
 
     fn seal_totp(&self, secret: &TotpSecret, owner_id: &str) -> String {
-        hex::encode(self.inner.master_key.seal(secret.as_bytes(), totp_context(owner_id).as_bytes()))
+        hex::encode(
+            self.inner
+                .master_key
+                .seal(secret.as_bytes(), totp_context(owner_id).as_bytes()),
+        )
     }
 
     fn open_totp(&self, sealed: &str, owner_id: &str) -> Result<TotpSecret, IdentityError> {

@@ -233,8 +233,7 @@ impl Identity {
         let now = self.now();
         let policy = &self.settings().sessions;
         let sessions =
-            store::of_principal(&mut conn, principal.realm.as_str(), &principal.subject_id)
-                .await?;
+            store::of_principal(&mut conn, principal.realm.as_str(), &principal.subject_id).await?;
         Ok(sessions
             .into_iter()
             .filter(|s| s.stage == Stage::Full.as_str() && policy.is_live(session_times(s), now))
@@ -257,13 +256,24 @@ impl Identity {
     ) -> Result<(), IdentityError> {
         let mut conn = self.db().connection().await?;
         let stored = match principal.realm {
-            Realm::Customer => Some(users::by_id(&mut conn, &principal.subject_id).await?.password_hash),
-            Realm::Staff => staff::by_id(&mut conn, &principal.subject_id).await?.password_hash,
+            Realm::Customer => Some(
+                users::by_id(&mut conn, &principal.subject_id)
+                    .await?
+                    .password_hash,
+            ),
+            Realm::Staff => {
+                staff::by_id(&mut conn, &principal.subject_id)
+                    .await?
+                    .password_hash
+            }
         };
         drop(conn);
         let verification = self.inner.hashing.verify(password, stored).await?;
         if !verification.is_valid() {
-            return Err(IdentityError::field("password", "the password is incorrect"));
+            return Err(IdentityError::field(
+                "password",
+                "the password is incorrect",
+            ));
         }
         let mut conn = self.db().connection().await?;
         store::set_proved(&mut conn, &principal.session_hash, self.now()).await?;

@@ -44,7 +44,8 @@ impl Identity {
         email: &str,
         role: StaffRole,
     ) -> Result<StaffSetupLink, IdentityError> {
-        let email = Email::parse(email).map_err(|err| IdentityError::field("email", err.to_string()))?;
+        let email =
+            Email::parse(email).map_err(|err| IdentityError::field("email", err.to_string()))?;
         let now = self.now();
         let id = new_id("stf");
         let token = new_secret();
@@ -58,7 +59,15 @@ impl Identity {
                 other => other.into(),
             })?;
         let expires_at = now.plus(SETUP_VALID);
-        links::insert(&mut tx, &hash_secret(token.expose()), SETUP, &id, now, expires_at).await?;
+        links::insert(
+            &mut tx,
+            &hash_secret(token.expose()),
+            SETUP,
+            &id,
+            now,
+            expires_at,
+        )
+        .await?;
         tx.commit().await.map_err(platform::db::DbError::from)?;
         Ok(StaffSetupLink {
             member: StaffMember {
@@ -116,7 +125,9 @@ impl Identity {
         let mut conn = self.db().connection().await?;
         let member = staff::by_id(&mut conn, &principal.subject_id).await?;
         if member.totp_secret.is_some() {
-            return Err(IdentityError::Forbidden("two-factor authentication is already on"));
+            return Err(IdentityError::Forbidden(
+                "two-factor authentication is already on",
+            ));
         }
         let secret = match &member.totp_pending_secret {
             Some(sealed) => self.open_totp(sealed, &member.id)?,
@@ -207,7 +218,9 @@ impl Identity {
         user_agent: &str,
     ) -> Result<StartedSession, IdentityError> {
         if principal.stage != Stage::SecondFactor || principal.realm != Realm::Staff {
-            return Err(IdentityError::Forbidden("there is no log-in waiting for a code"));
+            return Err(IdentityError::Forbidden(
+                "there is no log-in waiting for a code",
+            ));
         }
         let key = identifier_key("staff-second-factor", &principal.subject_id);
         let mut conn = self.db().connection().await?;
@@ -216,7 +229,10 @@ impl Identity {
         let now = self.now();
         let mut tx = self.db().begin().await?;
         let member = staff::by_id(&mut tx, &principal.subject_id).await?;
-        let sealed = member.totp_secret.as_deref().ok_or(IdentityError::BadCode)?;
+        let sealed = member
+            .totp_secret
+            .as_deref()
+            .ok_or(IdentityError::BadCode)?;
         let secret = self.open_totp(sealed, &member.id)?;
         let last = member.totp_last_step.and_then(|s| u64::try_from(s).ok());
         let step = is_totp_shaped(code)

@@ -49,7 +49,9 @@ impl TokenPrincipal {
         if self.scopes.contains(scope) {
             Ok(())
         } else {
-            Err(IdentityError::Forbidden("this token does not have the scope this request needs"))
+            Err(IdentityError::Forbidden(
+                "this token does not have the scope this request needs",
+            ))
         }
     }
 }
@@ -83,10 +85,9 @@ impl Identity {
         let (Some(scopes), true) = (scopes, errors.is_empty()) else {
             return Err(IdentityError::Invalid(errors));
         };
-        let tenant_id = principal
-            .tenant_id
-            .clone()
-            .ok_or(IdentityError::Forbidden("only people of a tenant hold tokens"))?;
+        let tenant_id = principal.tenant_id.clone().ok_or(IdentityError::Forbidden(
+            "only people of a tenant hold tokens",
+        ))?;
         let now = self.now();
         let secret = api_token::generate();
         let record = TokenRecord {
@@ -110,7 +111,10 @@ impl Identity {
         })
     }
 
-    pub async fn list_tokens(&self, principal: &Principal) -> Result<Vec<TokenView>, IdentityError> {
+    pub async fn list_tokens(
+        &self,
+        principal: &Principal,
+    ) -> Result<Vec<TokenView>, IdentityError> {
         let mut conn = self.db().connection().await?;
         let now = self.now();
         let tokens = store::of_user(&mut conn, &principal.subject_id).await?;
@@ -151,7 +155,9 @@ impl Identity {
             .map_err(|_| IdentityError::Internal("a stored token has unknown scopes".into()))?;
         let owner = users::by_id(&mut conn, &token.user_id).await;
         if matches!(owner, Err(platform::db::DbError::NotFound)) {
-            return Err(IdentityError::Unauthenticated("this token's owner was removed"));
+            return Err(IdentityError::Unauthenticated(
+                "this token's owner was removed",
+            ));
         }
         owner?;
         let ip_text = ip.to_string();

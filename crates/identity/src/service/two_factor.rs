@@ -48,7 +48,9 @@ impl Identity {
         let mut conn = self.db().connection().await?;
         let user = users::by_id(&mut conn, &principal.subject_id).await?;
         if user.totp_secret.is_some() {
-            return Err(IdentityError::Forbidden("two-factor authentication is already on"));
+            return Err(IdentityError::Forbidden(
+                "two-factor authentication is already on",
+            ));
         }
         let secret = match &user.totp_pending_secret {
             Some(sealed) => self.open_totp(sealed, &user.id)?,
@@ -128,7 +130,9 @@ impl Identity {
         let mut tx = self.db().begin().await?;
         let user = users::by_id(&mut tx, &principal.subject_id).await?;
         if user.totp_secret.is_none() {
-            return Err(IdentityError::Forbidden("turn on two-factor authentication first"));
+            return Err(IdentityError::Forbidden(
+                "turn on two-factor authentication first",
+            ));
         }
         let codes = recovery::generate();
         let hashes: Vec<String> = codes.iter().map(|c| recovery::hash(c.expose())).collect();
@@ -138,7 +142,10 @@ impl Identity {
     }
 }
 
-pub(super) fn enrolment_for(secret: &TotpSecret, account: &str) -> Result<Enrolment, IdentityError> {
+pub(super) fn enrolment_for(
+    secret: &TotpSecret,
+    account: &str,
+) -> Result<Enrolment, IdentityError> {
     let uri = secret.provisioning_uri(ISSUER, account);
     let qr_svg = enrolment_qr::svg(&uri)
         .map_err(|_| IdentityError::Internal("the enrolment QR code is too long".into()))?;

@@ -18,7 +18,17 @@ pub struct InvitationRecord {
     pub revoked_at: Option<i64>,
 }
 
-type Row = (String, String, String, String, String, i64, i64, Option<i64>, Option<i64>);
+type Row = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    Option<i64>,
+    Option<i64>,
+);
 
 const COLUMNS: &str =
     "id, tenant_id, email, role, invited_by, created_at, expires_at, accepted_at, revoked_at";

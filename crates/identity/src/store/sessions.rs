@@ -20,14 +20,37 @@ pub struct SessionRecord {
     pub user_agent: String,
 }
 
-type Row = (String, String, String, Option<String>, String, i64, i64, i64, i64, String, String);
+type Row = (
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    i64,
+    i64,
+    i64,
+    i64,
+    String,
+    String,
+);
 
 const COLUMNS: &str = "id_hash, public_id, principal_id, tenant_id, stage, created_at, \
     last_seen_at, proved_at, expires_at, ip, user_agent";
 
 fn record(row: Row) -> SessionRecord {
-    let (id_hash, public_id, principal_id, tenant_id, stage, created, seen, proved, expires, ip, ua) =
-        row;
+    let (
+        id_hash,
+        public_id,
+        principal_id,
+        tenant_id,
+        stage,
+        created,
+        seen,
+        proved,
+        expires,
+        ip,
+        ua,
+    ) = row;
     SessionRecord {
         id_hash,
         public_id,

@@ -16,7 +16,15 @@ pub struct StaffRecord {
     pub totp_last_step: Option<i64>,
 }
 
-type Row = (String, String, String, Option<String>, Option<String>, Option<String>, Option<i64>);
+type Row = (
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+);
 
 const COLUMNS: &str =
     "id, email, role, password_hash, totp_secret, totp_pending_secret, totp_last_step";
@@ -53,7 +61,10 @@ pub async fn insert(
 
 pub async fn by_email(conn: &mut Conn, email: &str) -> Result<Option<StaffRecord>, DbError> {
     let sql = format!("SELECT {COLUMNS} FROM staff WHERE email = $1 AND disabled_at IS NULL");
-    let row: Option<Row> = sqlx::query_as(&sql).bind(email).fetch_optional(conn).await?;
+    let row: Option<Row> = sqlx::query_as(&sql)
+        .bind(email)
+        .fetch_optional(conn)
+        .await?;
     Ok(row.map(record))
 }
 

@@ -20,11 +20,13 @@ pub async fn get(conn: &mut Conn, identifier_hash: &str) -> Result<Option<Failur
     .bind(identifier_hash)
     .fetch_optional(conn)
     .await?;
-    Ok(row.map(|(failures, last_failure_at, alerted_at)| FailureRow {
-        failures,
-        last_failure_at,
-        alerted_at,
-    }))
+    Ok(
+        row.map(|(failures, last_failure_at, alerted_at)| FailureRow {
+            failures,
+            last_failure_at,
+            alerted_at,
+        }),
+    )
 }
 
 pub async fn put(conn: &mut Conn, identifier_hash: &str, row: FailureRow) -> Result<(), DbError> {

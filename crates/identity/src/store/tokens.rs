@@ -51,7 +51,11 @@ fn record(row: Row) -> TokenRecord {
     }
 }
 
-pub async fn insert(conn: &mut Conn, token: &TokenRecord, lookup_hash: &str) -> Result<(), DbError> {
+pub async fn insert(
+    conn: &mut Conn,
+    token: &TokenRecord,
+    lookup_hash: &str,
+) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO api_tokens (id, tenant_id, user_id, name, lookup_hash, scopes, created_at, \
          expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

@@ -86,7 +86,10 @@ pub async fn insert(conn: &mut Conn, user: &NewUser<'_>, now: Timestamp) -> Resu
 /// An active (not removed) person by email.
 pub async fn by_email(conn: &mut Conn, email: &str) -> Result<Option<UserRecord>, DbError> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE email = $1 AND removed_at IS NULL");
-    let row: Option<Row> = sqlx::query_as(&sql).bind(email).fetch_optional(conn).await?;
+    let row: Option<Row> = sqlx::query_as(&sql)
+        .bind(email)
+        .fetch_optional(conn)
+        .await?;
     Ok(row.map(record))
 }
 
@@ -185,9 +188,7 @@ pub async fn advance_totp_step(conn: &mut Conn, id: &str, step: i64) -> Result<b
 /// Removes a person from their tenant. The row stays (ids in other records keep meaning), but
 /// the address is released so the same person can be invited again.
 pub async fn mark_removed(conn: &mut Conn, id: &str, now: Timestamp) -> Result<(), DbError> {
-    sqlx::query(
-        "UPDATE users SET removed_at = $1, email = id || '@removed.invalid' WHERE id = $2",
-    )
+    sqlx::query("UPDATE users SET removed_at = $1, email = id || '@removed.invalid' WHERE id = $2")
         .bind(now.as_millis())
         .bind(id)
         .execute(conn)

@@ -228,10 +228,16 @@ impl Config {
         ] {
             let Some(url) = url else { continue };
             if url.scheme() != "https" {
-                fail(key, format!("must be an https:// URL, not {}://", url.scheme()));
+                fail(
+                    key,
+                    format!("must be an https:// URL, not {}://", url.scheme()),
+                );
             }
             if url.host().is_none() || url.query().is_some() || url.fragment().is_some() {
-                fail(key, "must be a plain origin such as https://rampart.example.com".into());
+                fail(
+                    key,
+                    "must be a plain origin such as https://rampart.example.com".into(),
+                );
             }
         }
         if self.server.body_limit_bytes < 1024 {

@@ -38,7 +38,15 @@ mod tests {
         reference.update(b"what do ya want for nothing?");
         let expected: [u8; 32] = reference.finalize().into_bytes().into();
         assert_eq!(hmac_sha256(&key, b"what do ya want for nothing?"), expected);
-        assert!(verify_hmac_sha256(&key, b"data", &hmac_sha256(&key, b"data")));
-        assert!(!verify_hmac_sha256(&key, b"data", &hmac_sha256(&key, b"other")));
+        assert!(verify_hmac_sha256(
+            &key,
+            b"data",
+            &hmac_sha256(&key, b"data")
+        ));
+        assert!(!verify_hmac_sha256(
+            &key,
+            b"data",
+            &hmac_sha256(&key, b"other")
+        ));
     }
 }

@@ -137,9 +137,15 @@ impl Db {
         self.dialect
     }
 
-    /// Starts a transaction; the domain operation that owns it commits or drops it.
+    /// Starts a transaction; the domain operation that owns it commits or drops it. On
+    /// SQLite it takes the write lock at once (`BEGIN IMMEDIATE`): a deferred transaction
+    /// that reads and then writes fails with `SQLITE_BUSY_SNAPSHOT` when another connection
+    /// wrote in between, while an immediate one waits its turn under the busy timeout.
     pub async fn begin(&self) -> Result<Transaction, DbError> {
-        Ok(self.pool.begin().await?)
+        Ok(match self.dialect {
+            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Dialect::Postgres => self.pool.begin().await?,
+        })
     }
 
     /// A connection from the pool, for reads that need no transaction.

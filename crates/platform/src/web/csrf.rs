@@ -68,23 +68,31 @@ impl CsrfGuard {
 }
 
 /// The middleware: issues the cookie on page views, checks origin and token on form posts.
-pub async fn csrf_protect(State(guard): State<CsrfGuard>, request: Request, next: Next) -> Response {
+pub async fn csrf_protect(
+    State(guard): State<CsrfGuard>,
+    request: Request,
+    next: Next,
+) -> Response {
     let path = request.uri().path();
-    if path.starts_with("/api/") || path.starts_with("/webhooks/") || path.starts_with("/static/")
-    {
+    if path.starts_with("/api/") || path.starts_with("/webhooks/") || path.starts_with("/static/") {
         return next.run(request).await;
     }
     let existing = cookie_value(request.headers(), COOKIE)
         .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
         .map(str::to_owned);
-    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     if safe {
         let (cookie, fresh) = match existing {
             Some(cookie) => (cookie, false),
             None => (new_cookie_value(), true),
         };
         let mut request = request;
-        request.extensions_mut().insert(CsrfToken(guard.token_for(&cookie)));
+        request
+            .extensions_mut()
+            .insert(CsrfToken(guard.token_for(&cookie)));
         let mut response = next.run(request).await;
         if fresh {
             let set = format!("{COOKIE}={cookie}; Path=/; Secure; HttpOnly; SameSite=Strict");
@@ -111,7 +119,9 @@ pub async fn csrf_protect(State(guard): State<CsrfGuard>, request: Request, next
         return refuse(EXPIRED);
     }
     let mut request = Request::from_parts(parts, Body::from(bytes));
-    request.extensions_mut().insert(CsrfToken(guard.token_for(&cookie)));
+    request
+        .extensions_mut()
+        .insert(CsrfToken(guard.token_for(&cookie)));
     next.run(request).await
 }
 

@@ -83,6 +83,16 @@ pub async fn try_spawn_app_with(customise: impl FnOnce(&mut Config)) -> anyhow::
     config.jobs.lease_ttl_ms = 2_000;
     config.jobs.lease_renew_ms = 500;
     customise(&mut config);
+    if let Ok(level) = std::env::var("RAMPART_TEST_LOG") {
+        // `RAMPART_TEST_LOG=debug cargo test … -- --nocapture` shows the server's log.
+        static INIT: std::sync::Once = std::sync::Once::new();
+        INIT.call_once(|| {
+            platform::telemetry::init(&platform::config::LogConfig {
+                format: platform::config::LogFormat::Pretty,
+                level,
+            })
+        });
+    }
     let listeners = Listeners {
         public: TcpListener::bind("127.0.0.1:0").await.unwrap(),
         redirect: TcpListener::bind("127.0.0.1:0").await.unwrap(),

@@ -13,6 +13,7 @@ mod config_cli;
 mod headers;
 mod health;
 mod helpers;
+mod identity;
 mod master_key;
 mod metrics;
 mod nodes;

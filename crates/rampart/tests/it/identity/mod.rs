@@ -1,0 +1,11 @@
+//! Identity through its real interfaces: pages, the API, mail over SMTP, the CLI.
+
+mod accounts;
+mod csrf;
+mod members;
+mod sessions;
+mod staff;
+mod support;
+mod throttle;
+mod tokens;
+mod two_factor;

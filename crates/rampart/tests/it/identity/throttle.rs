@@ -1,0 +1,85 @@
+//! Brute force: growing delays per identifier, the same for unknown ones, and the same
+//! answers for known and unknown addresses.
+
+use super::support::{PASSWORD, Page, spawn_with_mail};
+
+/// A page without the parts that differ by design between two visitors (the CSRF token).
+fn comparable(page: &Page) -> (u16, Option<String>, String) {
+    let token = page.csrf_token().unwrap_or_default();
+    (
+        page.status,
+        page.headers
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().to_owned()),
+        page.body.replace(&token, "TOKEN"),
+    )
+}
+
+#[tokio::test]
+async fn the_sixth_wrong_password_is_delayed_identically_for_known_and_unknown_addresses() {
+    let app = spawn_with_mail().await;
+    app.signed_up("ada@example.com", "Engines").await;
+    let mut known = app.visitor();
+    let mut unknown = app.visitor();
+    for attempt in 1..=5 {
+        let k = known
+            .log_in("ada@example.com", "wrong password number x")
+            .await;
+        let u = unknown
+            .log_in("nobody@example.com", "wrong password number x")
+            .await;
+        assert_eq!(k.status, 401, "attempt {attempt}");
+        assert!(
+            k.body.contains("the email or password is incorrect")
+                || k.body.contains("The email or password is incorrect")
+        );
+        let (mut kc, mut uc) = (comparable(&k), comparable(&u));
+        kc.2 = kc.2.replace("ada@example.com", "EMAIL");
+        uc.2 = uc.2.replace("nobody@example.com", "EMAIL");
+        assert_eq!(
+            kc, uc,
+            "attempt {attempt}: known and unknown answers differ"
+        );
+    }
+    let k = known.log_in("ada@example.com", PASSWORD).await;
+    let u = unknown.log_in("nobody@example.com", PASSWORD).await;
+    for page in [&k, &u] {
+        page.assert_status(429);
+        let wait: u64 = page.headers["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(wait >= 1, "a delay is announced");
+        assert!(page.body.contains("Too many failed attempts"));
+    }
+    assert!(
+        known.cookie("__Host-rampart-session").is_none(),
+        "even the right password waits"
+    );
+    app.mail_to("ada@example.com", "Repeated failed log-ins")
+        .await;
+}
+
+#[tokio::test]
+async fn one_address_gets_a_limited_burst_of_attempts() {
+    let app = spawn_with_mail_and_limit().await;
+    let mut visitor = app.visitor();
+    let mut statuses = Vec::new();
+    for n in 0..6 {
+        let page = visitor
+            .log_in(&format!("person{n}@example.com"), "whatever password here")
+            .await;
+        statuses.push(page.status);
+    }
+    assert_eq!(statuses[..3], [401, 401, 401]);
+    assert!(statuses[3..].iter().all(|s| *s == 429), "{statuses:?}");
+}
+
+async fn spawn_with_mail_and_limit() -> super::support::IdentityApp {
+    super::support::spawn_with_mail_and(|config| {
+        config.identity.per_ip_burst = 3;
+        config.identity.per_ip_per_minute = 1;
+    })
+    .await
+}
