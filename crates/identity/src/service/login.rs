@@ -133,13 +133,12 @@ impl Identity {
         let alert_due = next.count >= policy.free_failures
             && previous_alert.is_none_or(|at| now.as_millis() - at > 86_400_000);
         let mut alerted_at = previous_alert;
-        if alert_due && let Some(email) = alert_to {
-            if users::by_email(&mut tx, email.as_str()).await?.is_some() {
-                enqueue(&mut *tx, &self.attack_alert(&email), now)
-                    .await
-                    .map_err(IdentityError::from)?;
-                alerted_at = Some(now.as_millis());
-            }
+        if alert_due
+            && let Some(email) = alert_to
+            && users::by_email(&mut tx, email.as_str()).await?.is_some()
+        {
+            enqueue(&mut *tx, &self.attack_alert(&email), now).await?;
+            alerted_at = Some(now.as_millis());
         }
         let row = FailureRow {
             failures: i64::from(next.count),

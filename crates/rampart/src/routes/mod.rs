@@ -15,30 +15,35 @@ use platform::web::{CsrfGuard, assets_router, csrf_protect, problem_pages_router
 
 use crate::app::AppState;
 
-/// The public HTTPS listener: customers, the API, the disclosure program.
-/// Every state-changing form is checked by `csrf`, in this one layer.
+/// The public HTTPS listener: customers, the API, the disclosure program. Every feature
+/// router with forms goes into `forms`, whose one layer checks the CSRF token and origin
+/// of every state-changing request (the JSON API inside it is exempt: it takes no cookies).
 pub(crate) fn public(state: AppState, csrf: CsrfGuard) -> Router {
+    let forms = Router::new()
+        .merge(identity::http::public_router(state.identity.clone()))
+        .route_layer(from_fn_with_state(csrf, csrf_protect));
     Router::new()
         .route("/", get(|| async { Redirect::to("/security") }))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/security", get(trust::page))
-        .merge(identity::http::public_router(state.identity.clone()))
+        .merge(forms)
         .merge(problem_pages_router())
         .merge(assets_router())
-        .layer(from_fn_with_state(csrf, csrf_protect))
         .with_state(state)
 }
 
 /// The staff listener. Staff pages are served here only, never on the public listener.
 pub(crate) fn staff(state: AppState, csrf: CsrfGuard) -> Router {
+    let forms = Router::new()
+        .merge(identity::http::staff_router(state.identity.clone()))
+        .route_layer(from_fn_with_state(csrf, csrf_protect));
     Router::new()
         .route("/", get(|| async { Redirect::to("/staff/") }))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .merge(identity::http::staff_router(state.identity.clone()))
+        .merge(forms)
         .merge(assets_router())
-        .layer(from_fn_with_state(csrf, csrf_protect))
         .with_state(state)
 }
 

@@ -55,7 +55,8 @@ async fn readyz_lists_migrations_that_are_not_applied() {
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(
         body["checks"]["migrations"],
-        "pending: platform/0001_leases, platform/0002_master_key_check"
+        "pending: platform/0001_leases, platform/0002_master_key_check, platform/0003_outbox, \
+         identity/0001_identity"
     );
 }
 
