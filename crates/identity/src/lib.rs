@@ -9,6 +9,8 @@ pub mod http;
 pub mod model;
 pub mod service;
 pub mod store;
+mod trust;
 
 pub use service::{Identity, IdentityDeps, IdentityError};
 pub use store::MIGRATIONS;
+pub use trust::trust_sections;

@@ -1,10 +1,14 @@
 //! The sections of the trust page, gathered from each capability in the order a customer
 //! reads them. A capability adds its section here when it is wired in.
 
+use platform::config::Config;
 use platform::web::TrustSection;
 
-pub(crate) fn sections() -> Vec<TrustSection> {
-    foundation()
+pub(crate) fn sections(config: &Config) -> Vec<TrustSection> {
+    let mut sections = foundation();
+    // Accounts come right after encryption: the two questions customers ask first.
+    sections.splice(1..1, identity::trust_sections(&config.identity));
+    sections
 }
 
 fn foundation() -> Vec<TrustSection> {

@@ -21,7 +21,7 @@ use crate::service::{Principal, Realm, TokenPrincipal};
 pub struct Client {
     pub ip: IpAddr,
     pub user_agent: String,
-    /// The current session cookie, if any (replaced at log-in).
+    /// The current customer session cookie, if any (replaced at log-in).
     pub(super) session_cookie: Option<String>,
     pub(super) csrf: String,
 }
@@ -40,10 +40,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Client {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("unknown")
             .to_owned();
-        let session_cookie = [SESSION_COOKIE, STAFF_COOKIE]
-            .iter()
-            .find_map(|name| cookies::read(&parts.headers, name))
-            .map(str::to_owned);
+        let session_cookie = cookies::read(&parts.headers, SESSION_COOKIE).map(str::to_owned);
         let csrf = parts
             .extensions
             .get::<CsrfToken>()

@@ -86,7 +86,7 @@ impl Identity {
         now: Timestamp,
     ) -> Result<StartedSession, IdentityError> {
         if let Some(old) = replacing {
-            store::delete(&mut *conn, old).await?;
+            store::delete_in_realm(&mut *conn, start.realm.as_str(), old).await?;
         }
         let secret = new_secret();
         let record = SessionRecord {

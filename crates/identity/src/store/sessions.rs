@@ -144,6 +144,16 @@ pub async fn set_proved(conn: &mut Conn, id_hash: &str, now: Timestamp) -> Resul
     Ok(())
 }
 
+/// Ends a session of `realm`, if it is one.
+pub async fn delete_in_realm(conn: &mut Conn, realm: &str, id_hash: &str) -> Result<(), DbError> {
+    sqlx::query("DELETE FROM sessions WHERE id_hash = $1 AND realm = $2")
+        .bind(id_hash)
+        .bind(realm)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn delete(conn: &mut Conn, id_hash: &str) -> Result<(), DbError> {
     sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
         .bind(id_hash)

@@ -95,7 +95,10 @@ pub async fn csrf_protect(
             .insert(CsrfToken(guard.token_for(&cookie)));
         let mut response = next.run(request).await;
         if fresh {
-            let set = format!("{COOKIE}={cookie}; Path=/; Secure; HttpOnly; SameSite=Strict");
+            // Lax, not Strict: a link opened from a mail client is a cross-site navigation, and a
+            // Strict cookie would be missing there, so a fresh one would replace it and break
+            // the forms of other open tabs. The token, not SameSite, is the protection.
+            let set = format!("{COOKIE}={cookie}; Path=/; Secure; HttpOnly; SameSite=Lax");
             if let Ok(value) = HeaderValue::from_str(&set) {
                 response.headers_mut().append(header::SET_COOKIE, value);
             }

@@ -1,8 +1,9 @@
 //! Per-request observability: a request id on every request and response, a log span that
 //! carries it, one log line per request, and the request metrics.
 //!
-//! The log line has the path but never the query string: links such as password resets
-//! carry secrets there.
+//! The log line names the route template (`/password/reset/{token}`), never the path of a
+//! matched route nor any query string: one-time links carry their secret in the path. Only
+//! an unmatched request logs its path (without query), to help find broken links.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -55,13 +56,17 @@ pub(super) async fn observe(
         .map_or("unmatched", MatchedPath::as_str)
         .to_owned();
     let method = request.method().clone();
-    let path = request.uri().path().to_owned();
+    let unmatched_path = (route == "unmatched").then(|| request.uri().path().to_owned());
     request.extensions_mut().insert(RequestId(id.clone()));
     let span = tracing::info_span!("request", request_id = %id, listener = context.listener, method = %method, route = %route);
     let mut response = next.run(request).instrument(span.clone()).await;
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
-    span.in_scope(|| tracing::info!(status, path = %path, latency_ms = elapsed.as_secs_f64() * 1000.0, "served"));
+    let latency_ms = elapsed.as_secs_f64() * 1000.0;
+    span.in_scope(|| match &unmatched_path {
+        Some(path) => tracing::info!(status, path = %path, latency_ms, "served"),
+        None => tracing::info!(status, latency_ms, "served"),
+    });
     context
         .metrics
         .observe_request(context.listener, method.as_str(), &route, status, elapsed);

@@ -83,3 +83,44 @@ async fn spawn_with_mail_and_limit() -> super::support::IdentityApp {
     })
     .await
 }
+
+#[tokio::test]
+async fn when_the_hashing_pool_is_full_log_ins_get_503_with_retry_after() {
+    let app = super::support::spawn_with_mail_and(|config| {
+        // One hash at a time.
+        config.identity.hashing_memory_budget_mib = 19;
+    })
+    .await;
+    let mut visitors = Vec::new();
+    for _ in 0..12 {
+        let mut visitor = app.visitor();
+        visitor.get("/login").await;
+        visitors.push(visitor);
+    }
+    let attempts = visitors
+        .iter_mut()
+        .enumerate()
+        .map(|(n, visitor)| async move {
+            let email = format!("someone{n}@example.com");
+            visitor
+                .post(
+                    "/login",
+                    &[("email", &email), ("password", "not the password 123")],
+                )
+                .await
+        });
+    let pages = futures_util::future::join_all(attempts).await;
+    let busy: Vec<&Page> = pages.iter().filter(|p| p.status == 503).collect();
+    assert!(
+        !busy.is_empty(),
+        "12 concurrent log-ins on one hashing slot: some must wait"
+    );
+    for page in busy {
+        assert_eq!(page.headers["retry-after"], "1");
+        assert!(
+            page.body
+                .contains("Too many log-ins are being checked right now")
+        );
+    }
+    assert!(pages.iter().all(|p| p.status == 503 || p.status == 401));
+}
