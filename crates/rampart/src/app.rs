@@ -169,6 +169,11 @@ pub async fn start(
     let config = Arc::new(config);
     let metrics = Arc::new(Metrics::new());
     tasks.spawn(report_leadership(leadership.clone(), metrics.clone()));
+    tasks.spawn(housekeeping(
+        identity.clone(),
+        leadership.clone(),
+        shutdown.wait(),
+    ));
     tasks.spawn(certificates.clone().watch(
         Duration::from_millis(config.tls.reload_interval_ms),
         shutdown.wait(),
@@ -314,6 +319,35 @@ fn load_certificates(config: &Config) -> anyhow::Result<(Arc<CertificateStore>, 
     tracing::info!(fingerprint = %store.fingerprint(), "serving the self-signed certificate");
     let generated = pair.generated.then(|| store.fingerprint());
     Ok((store, generated))
+}
+
+/// How often the lease holder deletes ended sessions, stale failures and spent links.
+const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(600);
+
+async fn housekeeping(
+    identity: Identity,
+    leadership: Leadership,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => return,
+            () = tokio::time::sleep(HOUSEKEEPING_EVERY) => {}
+        }
+        if !leadership.is_leader() {
+            continue;
+        }
+        match identity.sweep().await {
+            Ok(swept) => tracing::info!(
+                sessions = swept.sessions,
+                failures = swept.failures,
+                links = swept.links,
+                "identity housekeeping"
+            ),
+            Err(err) => tracing::warn!(error = %err, "identity housekeeping failed"),
+        }
+    }
 }
 
 async fn report_leadership(mut leadership: Leadership, metrics: Arc<Metrics>) {

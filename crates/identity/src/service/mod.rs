@@ -9,6 +9,7 @@ mod login;
 mod members;
 mod sessions;
 mod staff;
+mod sweep;
 mod tokens;
 mod two_factor;
 

@@ -6,6 +6,7 @@ pub mod links;
 pub mod recovery;
 pub mod sessions;
 pub mod staff;
+pub mod sweep;
 pub mod tenants;
 pub mod throttle;
 pub mod tokens;

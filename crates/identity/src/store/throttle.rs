@@ -52,12 +52,3 @@ pub async fn clear(conn: &mut Conn, identifier_hash: &str) -> Result<(), DbError
         .await?;
     Ok(())
 }
-
-/// Forgets failures older than `before`, so the table does not grow without end.
-pub async fn forget_before(conn: &mut Conn, before: Timestamp) -> Result<u64, DbError> {
-    let done = sqlx::query("DELETE FROM login_failures WHERE last_failure_at < $1")
-        .bind(before.as_millis())
-        .execute(conn)
-        .await?;
-    Ok(done.rows_affected())
-}

@@ -178,3 +178,23 @@ async fn a_sensitive_action_asks_for_the_password_when_the_last_proof_is_old() {
     let again = visitor.post("/account/tokens", &fields).await;
     assert!(again.text_of("new-token").unwrap().starts_with("rmp_"));
 }
+
+#[tokio::test]
+async fn housekeeping_deletes_ended_sessions_and_spent_links_but_keeps_live_ones() {
+    let app = spawn_with_mail().await;
+    let mut live = app.signed_up("ada@example.com", "Engines").await;
+    let mut ended = app.visitor();
+    ended.user_agent = "Ended/1".into();
+    ended.log_in("ada@example.com", PASSWORD).await;
+    sql(
+        &app,
+        "UPDATE sessions SET expires_at = 1 WHERE user_agent = 'Ended/1'",
+    )
+    .await;
+    sql(&app, "UPDATE one_time_links SET used_at = 1").await;
+    let identity = &app.app.running.as_ref().unwrap().state.identity;
+    let swept = identity.sweep().await.unwrap();
+    assert_eq!(swept.sessions, 1);
+    assert_eq!(swept.links, 1, "the used verification link");
+    live.get("/account/security").await.assert_status(200);
+}
