@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use super::cookies::{self, SESSION_COOKIE};
 use super::extract::{AnySession, Client, SignedIn};
+use super::pages::EnrolPage;
 use super::respond::{Failure, FormState, failure, page, refused, see_other};
 use crate::model::SecretText;
 use crate::model::scope::Scope;
@@ -36,17 +37,6 @@ struct SecurityPage {
     token_default_days: u32,
     token_max_days: u32,
     shown: Option<ShownOnce>,
-}
-
-#[derive(Template)]
-#[template(path = "enrol.html")]
-struct EnrolPage {
-    csrf: String,
-    form: FormState,
-    action: &'static str,
-    qr_svg: String,
-    secret: String,
-    required: bool,
 }
 
 #[derive(Template)]
@@ -195,14 +185,13 @@ pub(super) async fn enrol_form(
         return see_other("/login/2fa");
     }
     match identity.start_enrolment(&principal).await {
-        Ok(enrolment) => page(&EnrolPage {
-            csrf: client.csrf,
-            form: FormState::default(),
-            action: "/account/2fa/enrol",
-            qr_svg: enrolment.qr_svg.expose().to_owned(),
-            secret: enrolment.secret_base32.expose().to_owned(),
-            required: principal.stage == Stage::MustEnrol,
-        }),
+        Ok(enrolment) => page(&EnrolPage::new(
+            client.csrf,
+            FormState::default(),
+            "/account/2fa/enrol",
+            Some(enrolment),
+            principal.stage == Stage::MustEnrol,
+        )),
         Err(IdentityError::Forbidden(_)) => see_other("/account/security"),
         Err(err) => refused(failure(err), |_| NoPage),
     }
@@ -233,21 +222,10 @@ pub(super) async fn enrol_submit(
             response
         }
         Err(err) => {
-            let enrolment = identity.start_enrolment(&principal).await;
-            let (qr_svg, secret) = match enrolment {
-                Ok(e) => (
-                    e.qr_svg.expose().to_owned(),
-                    e.secret_base32.expose().to_owned(),
-                ),
-                Err(_) => (String::new(), String::new()),
-            };
-            refused(failure(err), |form| EnrolPage {
-                csrf: client.csrf,
-                form,
-                action: "/account/2fa/enrol",
-                qr_svg,
-                secret,
-                required: principal.stage == Stage::MustEnrol,
+            let enrolment = identity.start_enrolment(&principal).await.ok();
+            let required = principal.stage == Stage::MustEnrol;
+            refused(failure(err), |form| {
+                EnrolPage::new(client.csrf, form, "/account/2fa/enrol", enrolment, required)
             })
         }
     }

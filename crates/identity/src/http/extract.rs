@@ -16,6 +16,15 @@ use crate::Identity;
 use crate::model::session::Stage;
 use crate::service::{Principal, Realm, TokenPrincipal};
 
+/// The address of the connection's peer (Rampart is the TLS endpoint, so no proxy header
+/// is trusted).
+fn peer_ip(parts: &Parts) -> IpAddr {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
+}
+
 /// The client's address and browser, for limits and the sessions page.
 #[derive(Debug, Clone)]
 pub struct Client {
@@ -30,10 +39,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Client {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+        let ip = peer_ip(parts);
         let user_agent = parts
             .headers
             .get(header::USER_AGENT)
@@ -68,14 +74,46 @@ async fn session(
     let Some(value) = cookies::read(&parts.headers, name) else {
         return Ok(None);
     };
-    let ip = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
     identity
-        .authenticate_session(realm, value, ip)
+        .authenticate_session(realm, value, peer_ip(parts))
         .await
         .map_err(|err| identity_problem(&err).into_response())
+}
+
+/// Where each realm sends a request that is not fully signed in.
+struct Entrances {
+    enrol: &'static str,
+    code: &'static str,
+    login: &'static str,
+}
+
+const CUSTOMER: Entrances = Entrances {
+    enrol: "/account/2fa/enrol",
+    code: "/login/2fa",
+    login: "/login",
+};
+
+const STAFF: Entrances = Entrances {
+    enrol: "/staff/2fa",
+    code: "/staff/login/2fa",
+    login: "/staff/login",
+};
+
+/// The principal of a fully signed-in session of `realm`, or a redirect to the step due.
+async fn fully_signed_in(
+    parts: &Parts,
+    identity: &Identity,
+    realm: Realm,
+    entrances: &Entrances,
+) -> Result<Principal, Response> {
+    match session(parts, identity, realm).await? {
+        Some(p) if p.stage == Stage::Full => Ok(p),
+        Some(p) if p.stage == Stage::MustEnrol => {
+            Err(Redirect::to(entrances.enrol).into_response())
+        }
+        Some(_) => Err(Redirect::to(entrances.code).into_response()),
+        None => Err(Redirect::to(entrances.login).into_response()),
+    }
 }
 
 /// A fully signed-in customer. Anyone else is sent where they can get there: the log-in
@@ -91,14 +129,9 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let identity = Identity::from_ref(state);
-        match session(parts, &identity, Realm::Customer).await? {
-            Some(p) if p.stage == Stage::Full => Ok(Self(p)),
-            Some(p) if p.stage == Stage::MustEnrol => {
-                Err(Redirect::to("/account/2fa/enrol").into_response())
-            }
-            Some(_) => Err(Redirect::to("/login/2fa").into_response()),
-            None => Err(Redirect::to("/login").into_response()),
-        }
+        fully_signed_in(parts, &identity, Realm::Customer, &CUSTOMER)
+            .await
+            .map(Self)
     }
 }
 
@@ -133,14 +166,9 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let identity = Identity::from_ref(state);
-        match session(parts, &identity, Realm::Staff).await? {
-            Some(p) if p.stage == Stage::Full => Ok(Self(p)),
-            Some(p) if p.stage == Stage::MustEnrol => {
-                Err(Redirect::to("/staff/2fa").into_response())
-            }
-            Some(_) => Err(Redirect::to("/staff/login/2fa").into_response()),
-            None => Err(Redirect::to("/staff/login").into_response()),
-        }
+        fully_signed_in(parts, &identity, Realm::Staff, &STAFF)
+            .await
+            .map(Self)
     }
 }
 
@@ -196,12 +224,8 @@ where
             })
             .map(str::trim)
             .ok_or_else(|| unauthorized("the Authorization header must be `Bearer rmp_…`"))?;
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
         let identity = Identity::from_ref(state);
-        match identity.authenticate_token(bearer, ip).await {
+        match identity.authenticate_token(bearer, peer_ip(parts)).await {
             Ok(principal) => Ok(Self(principal)),
             Err(crate::IdentityError::Unauthenticated(reason)) => Err(unauthorized(reason)),
             Err(other) => Err(identity_problem(&other).into_response()),

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::cookies::{self, SESSION_COOKIE};
 use super::extract::{AnySession, Client};
+use super::pages::CodePage;
 use super::respond::{FormState, failure, page, refused, see_other};
 use crate::model::SecretText;
 use crate::model::session::Stage;
@@ -20,15 +21,6 @@ struct LoginPage {
     form: FormState,
     email: String,
     unverified: bool,
-}
-
-#[derive(Template)]
-#[template(path = "login_code.html")]
-struct CodePage {
-    csrf: String,
-    form: FormState,
-    action: &'static str,
-    recovery_allowed: bool,
 }
 
 #[derive(Deserialize)]

@@ -9,8 +9,8 @@ use serde::Deserialize;
 
 use super::account::prove;
 use super::extract::{Client, SignedIn};
+use super::pages::Notice;
 use super::respond::{Failure, FormState, failure, page, refused, see_other};
-use super::signup::Notice;
 use crate::model::SecretText;
 use crate::model::role::Role;
 use crate::service::{MembersView, Principal};

@@ -7,6 +7,7 @@ mod cookies;
 mod extract;
 mod login;
 mod members;
+mod pages;
 mod password;
 mod respond;
 mod signup;

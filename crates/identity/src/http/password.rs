@@ -7,8 +7,8 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::extract::Client;
+use super::pages::Notice;
 use super::respond::{FormState, failure, page, refused};
-use super::signup::Notice;
 use crate::Identity;
 use crate::model::SecretText;
 

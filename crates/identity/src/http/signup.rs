@@ -7,6 +7,7 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::extract::Client;
+use super::pages::Notice;
 use super::respond::{FormState, failure, page, refused};
 use crate::Identity;
 use crate::model::SecretText;
@@ -21,15 +22,6 @@ struct SignupPage {
     organisation: String,
     email: String,
     min_chars: usize,
-}
-
-/// A short page that says what happened and what to do next.
-#[derive(Template)]
-#[template(path = "notice.html")]
-pub(super) struct Notice {
-    pub title: String,
-    pub message: String,
-    pub link: Option<(String, String)>,
 }
 
 #[derive(Deserialize)]

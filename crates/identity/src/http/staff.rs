@@ -9,8 +9,8 @@ use serde::Deserialize;
 
 use super::cookies::{self, STAFF_COOKIE};
 use super::extract::{Client, StaffAnySession, StaffSignedIn};
+use super::pages::{CodePage, EnrolPage, Notice};
 use super::respond::{FormState, failure, page, refused, see_other};
-use super::signup::Notice;
 use crate::Identity;
 use crate::model::SecretText;
 use crate::model::session::Stage;
@@ -39,26 +39,6 @@ struct SetupPage {
 struct HomePage {
     csrf: String,
     principal: Principal,
-}
-
-#[derive(Template)]
-#[template(path = "login_code.html")]
-struct CodePage {
-    csrf: String,
-    form: FormState,
-    action: &'static str,
-    recovery_allowed: bool,
-}
-
-#[derive(Template)]
-#[template(path = "enrol.html")]
-struct EnrolPage {
-    csrf: String,
-    form: FormState,
-    action: &'static str,
-    qr_svg: String,
-    secret: String,
-    required: bool,
 }
 
 fn signed_in(next: &str, session: &StartedSession) -> Response {
@@ -220,14 +200,13 @@ pub(super) async fn enrol_form(
         return see_other("/staff/");
     }
     match identity.staff_start_enrolment(&principal).await {
-        Ok(enrolment) => page(&EnrolPage {
-            csrf: client.csrf,
-            form: FormState::default(),
-            action: "/staff/2fa",
-            qr_svg: enrolment.qr_svg.expose().to_owned(),
-            secret: enrolment.secret_base32.expose().to_owned(),
-            required: true,
-        }),
+        Ok(enrolment) => page(&EnrolPage::new(
+            client.csrf,
+            FormState::default(),
+            "/staff/2fa",
+            Some(enrolment),
+            true,
+        )),
         Err(err) => refused(failure(err), |form| {
             setup_gone(form.message.unwrap_or_default())
         }),
@@ -249,20 +228,9 @@ pub(super) async fn enrol_submit(
     {
         Ok(session) => signed_in("/staff/", &session),
         Err(err) => {
-            let (qr_svg, secret) = match identity.staff_start_enrolment(&principal).await {
-                Ok(e) => (
-                    e.qr_svg.expose().to_owned(),
-                    e.secret_base32.expose().to_owned(),
-                ),
-                Err(_) => (String::new(), String::new()),
-            };
-            refused(failure(err), |form| EnrolPage {
-                csrf: client.csrf,
-                form,
-                action: "/staff/2fa",
-                qr_svg,
-                secret,
-                required: true,
+            let enrolment = identity.staff_start_enrolment(&principal).await.ok();
+            refused(failure(err), |form| {
+                EnrolPage::new(client.csrf, form, "/staff/2fa", enrolment, true)
             })
         }
     }

@@ -1,6 +1,5 @@
 //! Failed log-ins per identifier, shared by every node.
 
-use platform::clock::Timestamp;
 use platform::db::DbError;
 
 use super::Conn;
