@@ -18,7 +18,9 @@ const HEADERS: &[(&str, &str)] = &[
     ("content-security-policy", CONTENT_SECURITY_POLICY),
     ("x-content-type-options", "nosniff"),
     ("x-frame-options", "DENY"),
-    ("referrer-policy", "no-referrer"),
+    // `same-origin`, not `no-referrer`: under `no-referrer` browsers send `Origin: null` with
+    // form posts, which the CSRF origin check must refuse. Other sites still get nothing.
+    ("referrer-policy", "same-origin"),
     (
         "permissions-policy",
         "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()",

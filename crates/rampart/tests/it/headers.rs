@@ -8,7 +8,7 @@ const EXPECTED: &[(&str, &str)] = &[
         "max-age=63072000; includeSubDomains",
     ),
     ("x-content-type-options", "nosniff"),
-    ("referrer-policy", "no-referrer"),
+    ("referrer-policy", "same-origin"),
     ("cross-origin-opener-policy", "same-origin"),
 ];
 
