@@ -2,24 +2,47 @@
 //! HTTPS load at it from this machine, and writes the figures to docs/PERFORMANCE.md.
 //!
 //! Figures are reported as ratios against a baseline measured in the same run (`/healthz`,
-//! the cheapest route), because absolute numbers on a shared machine mean little.
+//! the cheapest route, and for log-ins the Argon2id bound timed here), because absolute
+//! numbers on a shared machine mean little.
 
-use std::fmt::Write as _;
+mod browser;
+mod flood;
+mod identity;
+mod report;
+mod serving;
+
 use std::net::TcpListener;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
+use platform::config::IdentityConfig;
+use tokio::task::JoinHandle;
 
 use crate::system::{root, run};
+
+/// Per-address log-in allowance given to the benchmarked server: every request of the
+/// bench comes from 127.0.0.1, and the flood measures hashing, not that limit.
+const PER_IP_ALLOWANCE: &str = "100000000";
 
 struct Server {
     child: Child,
     public: u16,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
+}
+
+impl Server {
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Where the server drops its mail as `.eml` files (no SMTP server is configured).
+    fn mail_dir(&self) -> PathBuf {
+        self.dir.path().join("data/mail")
+    }
 }
 
 impl Drop for Server {
@@ -33,7 +56,10 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-fn start_server(binary: &Path) -> anyhow::Result<Server> {
+/// Starts Rampart with its default configuration, except the per-address allowance and the
+/// hashing settings of `identity` (the defaults too, passed so that the Argon2id bound
+/// timed here uses the very parameters the server runs with).
+fn start_server(binary: &Path, identity: &IdentityConfig) -> anyhow::Result<Server> {
     let dir = tempfile::tempdir()?;
     let public = free_port()?;
     let mut command = Command::new(binary);
@@ -41,6 +67,24 @@ fn start_server(binary: &Path) -> anyhow::Result<Server> {
         .arg("serve")
         .current_dir(dir.path())
         .env("RAMPART_LOG__LEVEL", "warn")
+        .env("RAMPART_IDENTITY__PER_IP_BURST", PER_IP_ALLOWANCE)
+        .env("RAMPART_IDENTITY__PER_IP_PER_MINUTE", PER_IP_ALLOWANCE)
+        .env(
+            "RAMPART_IDENTITY__HASH_MEMORY_KIB",
+            identity.hash_memory_kib.to_string(),
+        )
+        .env(
+            "RAMPART_IDENTITY__HASH_ITERATIONS",
+            identity.hash_iterations.to_string(),
+        )
+        .env(
+            "RAMPART_IDENTITY__HASH_PARALLELISM",
+            identity.hash_parallelism.to_string(),
+        )
+        .env(
+            "RAMPART_IDENTITY__HASHING_MEMORY_BUDGET_MIB",
+            identity.hashing_memory_budget_mib.to_string(),
+        )
         .stdout(Stdio::null());
     command.env("RAMPART_LISTEN__PUBLIC", format!("127.0.0.1:{public}"));
     for listener in ["REDIRECT", "STAFF", "METRICS"] {
@@ -50,11 +94,7 @@ fn start_server(binary: &Path) -> anyhow::Result<Server> {
         );
     }
     let child = command.spawn().context("cannot start rampart")?;
-    Ok(Server {
-        child,
-        public,
-        _dir: dir,
-    })
+    Ok(Server { child, public, dir })
 }
 
 /// Resident memory of a process, in MiB.
@@ -68,91 +108,102 @@ fn resident_mib(pid: u32) -> f64 {
     kib / 1024.0
 }
 
-struct Stats {
-    name: &'static str,
-    requests: usize,
-    errors: u64,
-    per_second: f64,
-    p50_ms: f64,
-    p99_ms: f64,
-    peak_rss_mib: f64,
+/// CPU time a process has used so far, in seconds: (user, system).
+#[derive(Debug, Clone, Copy, Default)]
+struct CpuTime {
+    user: f64,
+    system: f64,
 }
 
-async fn load(
-    name: &'static str,
-    url: String,
-    seconds: u64,
-    connections: usize,
-    pid: u32,
-) -> anyhow::Result<Stats> {
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let errors = Arc::new(AtomicU64::new(0));
-    let running = Arc::new(AtomicBool::new(true));
-    let peak = Arc::new(AtomicU64::new(0));
-    let sampler = {
-        let (running, peak) = (running.clone(), peak.clone());
-        tokio::spawn(async move {
-            while running.load(Ordering::Relaxed) {
-                let kib = (resident_mib(pid) * 1024.0) as u64;
-                peak.fetch_max(kib, Ordering::Relaxed);
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        })
-    };
-    let started = Instant::now();
-    let mut workers = Vec::new();
-    for _ in 0..connections {
-        // One client per worker: one keep-alive connection each, HTTP/1.1 like most clients.
-        let client = reqwest::Client::builder()
-            .danger_accept_invalid_certs(true)
-            .http1_only()
-            .pool_max_idle_per_host(1)
-            .build()?;
-        let (url, errors) = (url.clone(), errors.clone());
-        workers.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            while Instant::now() < deadline {
-                let sent = Instant::now();
-                match client.get(&url).send().await {
-                    Ok(response) if response.status().is_success() => {
-                        let _ = response.bytes().await;
-                        latencies.push(sent.elapsed());
-                    }
-                    _ => {
-                        errors.fetch_add(1, Ordering::Relaxed);
-                    }
+impl CpuTime {
+    fn of(pid: u32) -> Self {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        // The fields after the command name, which is in parentheses and may hold spaces;
+        // utime and stime are fields 14 and 15 of the whole line.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map_or("", |(_, rest)| rest)
+            .split_whitespace()
+            .collect();
+        let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok());
+        let per_second = clock_ticks_per_second();
+        Self {
+            user: ticks(11).unwrap_or(0.0) / per_second,
+            system: ticks(12).unwrap_or(0.0) / per_second,
+        }
+    }
+
+    /// Cores kept busy on average since `earlier`, over `seconds`.
+    fn cores_since(self, earlier: Self, seconds: f64) -> CpuTime {
+        CpuTime {
+            user: (self.user - earlier.user) / seconds,
+            system: (self.system - earlier.system) / seconds,
+        }
+    }
+
+    fn total(self) -> f64 {
+        self.user + self.system
+    }
+}
+
+fn clock_ticks_per_second() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+/// Samples a process's resident memory until stopped, keeping the peak.
+struct RssSampler {
+    running: Arc<AtomicBool>,
+    peak_kib: Arc<AtomicU64>,
+    task: JoinHandle<()>,
+}
+
+impl RssSampler {
+    fn start(pid: u32, every: Duration) -> Self {
+        let running = Arc::new(AtomicBool::new(true));
+        let peak_kib = Arc::new(AtomicU64::new(0));
+        let task = {
+            let (running, peak) = (running.clone(), peak_kib.clone());
+            tokio::spawn(async move {
+                while running.load(Ordering::Relaxed) {
+                    let kib = (resident_mib(pid) * 1024.0) as u64;
+                    peak.fetch_max(kib, Ordering::Relaxed);
+                    tokio::time::sleep(every).await;
                 }
-            }
-            latencies
-        }));
+            })
+        };
+        Self {
+            running,
+            peak_kib,
+            task,
+        }
     }
-    let mut latencies = Vec::new();
-    for worker in workers {
-        latencies.extend(worker.await?);
+
+    /// Stops sampling; the peak in MiB.
+    async fn stop(self) -> anyhow::Result<f64> {
+        self.running.store(false, Ordering::Relaxed);
+        self.task.await?;
+        Ok(self.peak_kib.load(Ordering::Relaxed) as f64 / 1024.0)
     }
-    let elapsed = started.elapsed().as_secs_f64();
-    running.store(false, Ordering::Relaxed);
-    sampler.await?;
-    if latencies.is_empty() {
-        bail!("{name}: no request succeeded");
-    }
-    latencies.sort_unstable();
-    let at = |q: f64| latencies[((latencies.len() - 1) as f64 * q) as usize].as_secs_f64() * 1000.0;
-    Ok(Stats {
-        name,
-        requests: latencies.len(),
-        errors: errors.load(Ordering::Relaxed),
-        per_second: latencies.len() as f64 / elapsed,
-        p50_ms: at(0.50),
-        p99_ms: at(0.99),
-        peak_rss_mib: peak.load(Ordering::Relaxed) as f64 / 1024.0,
-    })
+}
+
+/// An HTTPS client for the server's self-signed certificate: one keep-alive HTTP/1.1
+/// connection, like most clients, and no redirects followed (the bench reads them).
+fn client() -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .http1_only()
+        .pool_max_idle_per_host(1)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?)
 }
 
 async fn wait_ready(port: u16) -> anyhow::Result<()> {
-    let client = reqwest::Client::builder()
-        .danger_accept_invalid_certs(true)
-        .build()?;
+    let client = client()?;
     for _ in 0..300 {
         if client
             .get(format!("https://127.0.0.1:{port}/readyz"))
@@ -167,6 +218,10 @@ async fn wait_ready(port: u16) -> anyhow::Result<()> {
     bail!("rampart did not become ready")
 }
 
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -177,8 +232,7 @@ fn machine() -> String {
             })
         })
         .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    format!("{cores} cores ({cpu})")
+    format!("{} cores ({cpu})", cores())
 }
 
 pub fn run_bench(seconds: u64, connections: usize) -> anyhow::Result<ExitCode> {
@@ -187,85 +241,46 @@ pub fn run_bench(seconds: u64, connections: usize) -> anyhow::Result<ExitCode> {
             .current_dir(root())
             .args(["build", "--release", "--locked", "-p", "rampart"]),
     )?;
+    let load_average = std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(", "))
+        .unwrap_or_else(|_| "unknown".into());
     let binary = root().join("target/release/rampart");
-    let server = start_server(&binary)?;
-    let pid = server.child.id();
+    let config = IdentityConfig::default();
+    let server = start_server(&binary, &config)?;
+    let pid = server.pid();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let (idle, results) = runtime.block_on(async {
+    let (idle, serving, identity) = runtime.block_on(async {
         wait_ready(server.public).await?;
         tokio::time::sleep(Duration::from_secs(1)).await;
         let idle = resident_mib(pid);
         let base = format!("https://127.0.0.1:{}", server.public);
-        let mut results = Vec::new();
+        let mut serving = Vec::new();
         for (name, path) in [
             ("GET /healthz", "/healthz"),
             ("GET /security (trust page)", "/security"),
         ] {
             eprintln!("xtask: {name} for {seconds} s with {connections} connections");
-            results.push(load(name, format!("{base}{path}"), seconds, connections, pid).await?);
+            let url = format!("{base}{path}");
+            serving.push(serving::load(name, url, seconds, connections, pid).await?);
         }
-        anyhow::Ok((idle, results))
+        let identity = identity::measure(&server, &config, seconds).await?;
+        anyhow::Ok((idle, serving, identity))
     })?;
     drop(server);
-    let report = report(idle, &results, seconds, connections);
+    let report = report::render(&report::Run {
+        load_average: &load_average,
+        idle_mib: idle,
+        serving: &serving,
+        seconds,
+        connections,
+        identity: &identity,
+    });
     let path = root().join("docs/PERFORMANCE.md");
     std::fs::create_dir_all(root().join("docs"))?;
     std::fs::write(&path, &report)?;
     println!("{report}");
     eprintln!("xtask: wrote {}", path.display());
     Ok(ExitCode::SUCCESS)
-}
-
-fn report(idle_mib: f64, results: &[Stats], seconds: u64, connections: usize) -> String {
-    let mut out = String::new();
-    let baseline = results.first().map_or(1.0, |s| s.per_second);
-    let _ = writeln!(out, "# Performance\n");
-    let _ = writeln!(
-        out,
-        "Written by `cargo xtask bench`; do not edit by hand. Each run starts a release build of"
-    );
-    let _ = writeln!(
-        out,
-        "Rampart with its default configuration (SQLite, self-signed certificate) and drives load"
-    );
-    let _ = writeln!(
-        out,
-        "at it from the same machine, so client and server share the cores. Ratios compare"
-    );
-    let _ = writeln!(
-        out,
-        "figures of the same run; absolute figures vary with the machine and its other load.\n"
-    );
-    let _ = writeln!(out, "- machine: {}", machine());
-    let _ = writeln!(
-        out,
-        "- load: {connections} concurrent HTTPS/1.1 keep-alive connections, {seconds} s per scenario\n"
-    );
-    let _ = writeln!(out, "## Foundation: HTTPS serving\n");
-    let _ = writeln!(
-        out,
-        "| scenario | requests/s | vs `/healthz` | p50 | p99 | errors | peak resident memory |"
-    );
-    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|");
-    for s in results {
-        let _ = writeln!(
-            out,
-            "| {} | {:.0} | {:.2} | {:.2} ms | {:.2} ms | {} | {:.1} MiB |",
-            s.name,
-            s.per_second,
-            s.per_second / baseline,
-            s.p50_ms,
-            s.p99_ms,
-            s.errors,
-            s.peak_rss_mib
-        );
-    }
-    let total: usize = results.iter().map(|s| s.requests).sum();
-    let _ = writeln!(
-        out,
-        "\nResident memory idle: {idle_mib:.1} MiB. Requests served in all: {total}."
-    );
-    out
 }
