@@ -1,16 +1,21 @@
-//! A bounded pool of password-hashing work, sized by a memory budget.
+//! Password hashing on a bounded pool of dedicated threads.
 //!
-//! Each Argon2id hash holds its whole memory cost while it runs, so the number that may run
-//! at once is `budget ÷ memory per hash`. Beyond that, callers get [`PoolBusy`] at once (the
-//! log-in answers 503 with `Retry-After`) instead of queueing into an out-of-memory; hashing
-//! runs on blocking threads so the rest of the server stays responsive.
+//! Each Argon2id hash holds its whole memory cost while it runs, so the memory budget
+//! bounds how many may run at once; running more than there are cores gains nothing, so the
+//! pool runs `min(budget ÷ memory per hash, cores)` workers. Each worker keeps its working
+//! memory from hash to hash (no heap growth under load) and runs at the lowest CPU priority,
+//! so a flood of log-ins uses the idle CPU without slowing every other request. A bounded
+//! queue absorbs bursts; beyond it, callers get [`PoolBusy`] at once (the log-in answers 503
+//! with `Retry-After`) instead of queueing towards an out-of-memory.
 
-use std::sync::Arc;
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::{Arc, Mutex};
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use thread_priority::{ThreadPriority, set_current_thread_priority};
+use tokio::sync::oneshot;
 
 use crate::model::SecretText;
-use crate::model::hashing::{HashingError, PasswordHasher, Verification};
+use crate::model::hashing::{HashingError, HashingMemory, PasswordHasher, Verification};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("password hashing is at capacity; try again in a moment")]
@@ -22,101 +27,143 @@ pub enum PoolError {
     Busy(#[from] PoolBusy),
     #[error(transparent)]
     Hashing(#[from] HashingError),
-    #[error("the hashing task stopped unexpectedly")]
+    #[error("the hashing workers stopped")]
     Stopped,
+}
+
+enum Work {
+    Hash(SecretText),
+    /// Verify against a stored hash, or against a dummy one when there is no account, so
+    /// that both answers take as long.
+    Verify(SecretText, Option<String>),
+}
+
+enum Done {
+    Hashed(String),
+    Verified(Verification),
+}
+
+struct Job {
+    work: Work,
+    reply: oneshot::Sender<Result<Done, HashingError>>,
+}
+
+/// The sizes the pool was built with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolSize {
+    /// Hashes that may hold their memory at once, from the budget.
+    pub memory_slots: usize,
+    /// Hashes running at once.
+    pub workers: usize,
+    /// Requests that may wait for a worker.
+    pub queue: usize,
+}
+
+impl PoolSize {
+    pub fn new(memory_budget_bytes: u64, memory_per_hash: u64, cores: usize) -> Self {
+        let memory_slots = usize::try_from(memory_budget_bytes / memory_per_hash.max(1))
+            .unwrap_or(usize::MAX)
+            .max(1);
+        let workers = memory_slots.min(cores.max(1));
+        // A few hashes' worth of waiting per worker: a burst is served within a fraction of a
+        // second, and a flood is turned away at once instead of piling up.
+        let queue = memory_slots.max(4 * workers);
+        Self {
+            memory_slots,
+            workers,
+            queue,
+        }
+    }
 }
 
 #[derive(Clone)]
 pub struct HashingPool {
-    hasher: Arc<PasswordHasher>,
-    permits: Arc<Semaphore>,
-    slots: usize,
-}
-
-/// The right to run one hash now.
-pub struct HashingSlot {
-    hasher: Arc<PasswordHasher>,
-    _permit: OwnedSemaphorePermit,
+    jobs: SyncSender<Job>,
+    size: PoolSize,
 }
 
 impl HashingPool {
-    /// A pool running at most `memory_budget_bytes ÷ memory per hash` hashes at once (one
-    /// at least).
-    pub fn new(hasher: PasswordHasher, memory_budget_bytes: u64) -> Self {
-        let per_hash = hasher.params().memory_bytes().max(1);
-        let slots = usize::try_from(memory_budget_bytes / per_hash)
-            .unwrap_or(usize::MAX)
-            .clamp(1, Semaphore::MAX_PERMITS);
-        Self {
-            hasher: Arc::new(hasher),
-            permits: Arc::new(Semaphore::new(slots)),
-            slots,
+    /// Starts the workers: as many as the memory budget and the machine's cores allow.
+    pub fn new(hasher: PasswordHasher, memory_budget_bytes: u64) -> Result<Self, std::io::Error> {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let size = PoolSize::new(memory_budget_bytes, hasher.params().memory_bytes(), cores);
+        Self::with_size(hasher, size)
+    }
+
+    pub fn with_size(hasher: PasswordHasher, size: PoolSize) -> Result<Self, std::io::Error> {
+        let (jobs, queue) = sync_channel(size.queue);
+        let queue = Arc::new(Mutex::new(queue));
+        let hasher = Arc::new(hasher);
+        for n in 0..size.workers {
+            let (queue, hasher) = (queue.clone(), hasher.clone());
+            std::thread::Builder::new()
+                .name(format!("rampart-hash-{n}"))
+                .spawn(move || work(&queue, &hasher))?;
         }
+        Ok(Self { jobs, size })
     }
 
-    pub fn slots(&self) -> usize {
-        self.slots
-    }
-
-    /// Takes a slot, or says at once that none is free.
-    pub fn try_reserve(&self) -> Result<HashingSlot, PoolBusy> {
-        let permit = self
-            .permits
-            .clone()
-            .try_acquire_owned()
-            .map_err(|_| PoolBusy)?;
-        Ok(HashingSlot {
-            hasher: self.hasher.clone(),
-            _permit: permit,
-        })
+    pub fn size(&self) -> PoolSize {
+        self.size
     }
 
     pub async fn hash(&self, password: SecretText) -> Result<String, PoolError> {
-        self.try_reserve()?.hash(password).await
+        match self.submit(Work::Hash(password)).await? {
+            Done::Hashed(hash) => Ok(hash),
+            Done::Verified(_) => Err(PoolError::Stopped),
+        }
     }
 
     /// Verifies against `stored`, or spends the same work on a dummy hash when there is no
-    /// account, so that both answers take as long.
+    /// account.
     pub async fn verify(
         &self,
         password: SecretText,
         stored: Option<String>,
     ) -> Result<Verification, PoolError> {
-        self.try_reserve()?.verify(password, stored).await
+        match self.submit(Work::Verify(password, stored)).await? {
+            Done::Verified(verification) => Ok(verification),
+            Done::Hashed(_) => Err(PoolError::Stopped),
+        }
+    }
+
+    async fn submit(&self, work: Work) -> Result<Done, PoolError> {
+        let (reply, answer) = oneshot::channel();
+        match self.jobs.try_send(Job { work, reply }) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => return Err(PoolBusy.into()),
+            Err(TrySendError::Disconnected(_)) => return Err(PoolError::Stopped),
+        }
+        Ok(answer.await.map_err(|_| PoolError::Stopped)??)
     }
 }
 
-impl HashingSlot {
-    pub async fn hash(self, password: SecretText) -> Result<String, PoolError> {
-        tokio::task::spawn_blocking(move || {
-            let result = self.hasher.hash(&password);
-            drop(self);
-            result
-        })
-        .await
-        .map_err(|_| PoolError::Stopped)?
-        .map_err(PoolError::from)
+/// One worker: lowest priority, its own working memory, jobs until the pool is dropped.
+fn work(queue: &Mutex<Receiver<Job>>, hasher: &PasswordHasher) {
+    if let Err(err) = set_current_thread_priority(ThreadPriority::Min) {
+        tracing::debug!(error = ?err, "cannot lower the priority of a hashing thread");
     }
-
-    pub async fn verify(
-        self,
-        password: SecretText,
-        stored: Option<String>,
-    ) -> Result<Verification, PoolError> {
-        tokio::task::spawn_blocking(move || {
-            let result = match stored {
-                Some(stored) => self.hasher.verify(&password, &stored),
-                None => {
-                    self.hasher.verify_nobody(&password);
-                    Ok(Verification::Invalid)
-                }
-            };
-            drop(self);
-            result
-        })
-        .await
-        .map_err(|_| PoolError::Stopped)?
-        .map_err(PoolError::from)
+    let mut memory = HashingMemory::new();
+    loop {
+        let job = match queue.lock() {
+            Ok(receiver) => receiver.recv(),
+            Err(_) => return,
+        };
+        let Ok(Job { work, reply }) = job else {
+            return;
+        };
+        let done = match work {
+            Work::Hash(password) => hasher.hash_in(&password, &mut memory).map(Done::Hashed),
+            Work::Verify(password, Some(stored)) => hasher
+                .verify_in(&password, &stored, &mut memory)
+                .map(Done::Verified),
+            Work::Verify(password, None) => {
+                hasher.verify_nobody_in(&password, &mut memory);
+                Ok(Done::Verified(Verification::Invalid))
+            }
+        };
+        // The caller may have gone (a closed connection); the work is simply dropped.
+        let _ = reply.send(done);
     }
 }
 
@@ -125,55 +172,61 @@ mod tests {
     use super::*;
     use crate::model::hashing::HashingParams;
 
-    fn pool(budget_mib: u64) -> HashingPool {
-        HashingPool::new(
-            PasswordHasher::new(HashingParams::default()).unwrap(),
-            budget_mib * 1024 * 1024,
-        )
-    }
+    const MIB: u64 = 1024 * 1024;
 
     #[test]
-    fn the_pool_is_sized_by_the_memory_budget() {
-        assert_eq!(pool(64).slots(), 3, "64 MiB holds three 19 MiB hashes");
-        assert_eq!(pool(1).slots(), 1, "at least one");
+    fn the_pool_runs_no_more_hashes_than_memory_or_cores_allow() {
+        let check = |budget_mib: u64, cores: usize, expected: (usize, usize, usize)| {
+            let size = PoolSize::new(budget_mib * MIB, 19 * MIB, cores);
+            assert_eq!(
+                (size.memory_slots, size.workers, size.queue),
+                expected,
+                "{budget_mib} MiB, {cores} cores"
+            );
+        };
+        check(256, 2, (13, 2, 13));
+        check(64, 8, (3, 3, 12));
+        check(1, 4, (1, 1, 4));
     }
 
     #[tokio::test]
-    async fn a_full_pool_refuses_at_once_and_frees_its_slots_after_use() {
-        let pool = pool(40);
-        let first = pool.try_reserve().unwrap();
-        let second = pool.try_reserve().unwrap();
-        assert!(matches!(pool.try_reserve(), Err(PoolBusy)));
-        assert!(matches!(
-            pool.hash(SecretText::new("x")).await,
-            Err(PoolError::Busy(PoolBusy))
-        ));
-        let hash = first
-            .hash(SecretText::new("violet-anchor-drizzle-87"))
-            .await
-            .unwrap();
-        let verified = pool
-            .verify(SecretText::new("violet-anchor-drizzle-87"), Some(hash))
-            .await
-            .unwrap();
+    async fn hashes_verify_and_unknown_accounts_are_refused_after_the_same_work() {
+        let hasher = PasswordHasher::new(HashingParams::default()).unwrap();
+        let pool = HashingPool::new(hasher, 40 * MIB).unwrap();
+        let password = SecretText::new("violet-anchor-drizzle-87");
+        let hash = pool.hash(password.clone()).await.unwrap();
+        let verified = pool.verify(password.clone(), Some(hash)).await.unwrap();
         assert_eq!(
             verified,
             Verification::Valid {
                 needs_rehash: false
             }
         );
-        drop(second);
-        assert_eq!(pool.permits.available_permits(), 2);
+        assert_eq!(
+            pool.verify(password, None).await.unwrap(),
+            Verification::Invalid
+        );
     }
 
     #[tokio::test]
-    async fn an_unknown_account_is_refused_after_the_same_work() {
-        let pool = pool(40);
-        assert_eq!(
-            pool.verify(SecretText::new("anything"), None)
-                .await
-                .unwrap(),
-            Verification::Invalid
+    async fn a_full_queue_refuses_at_once() {
+        let hasher = PasswordHasher::new(HashingParams::default()).unwrap();
+        let size = PoolSize {
+            memory_slots: 1,
+            workers: 1,
+            queue: 1,
+        };
+        let pool = HashingPool::with_size(hasher, size).unwrap();
+        let attempts = (0..8).map(|_| pool.verify(SecretText::new("x"), None));
+        let results = futures_util::future::join_all(attempts).await;
+        let busy = results
+            .iter()
+            .filter(|r| matches!(r, Err(PoolError::Busy(PoolBusy))))
+            .count();
+        assert!(
+            busy >= 1,
+            "one worker and one queued job cannot take eight at once"
         );
+        assert!(busy < 8, "some are served");
     }
 }

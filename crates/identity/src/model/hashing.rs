@@ -3,8 +3,8 @@
 //! needing a rehash so the next successful log-in upgrades it.
 
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, Salt, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 
 use super::SecretText;
 
@@ -70,9 +70,35 @@ impl Verification {
     }
 }
 
+/// The working memory of one hash, kept and reused from hash to hash. Allocating 19 MiB
+/// afresh for every hash makes the allocator's heaps grow far past what is in use at once.
+pub struct HashingMemory(Vec<Block>);
+
+impl HashingMemory {
+    pub fn new() -> Self {
+        Self(Vec::new())
+    }
+
+    /// The first `count` blocks, growing the buffer the first time (or for a stored hash
+    /// made with more memory than the current parameters).
+    fn blocks(&mut self, count: usize) -> &mut [Block] {
+        if self.0.len() < count {
+            self.0.resize(count, Block::default());
+        }
+        &mut self.0[..count]
+    }
+}
+
+impl Default for HashingMemory {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// Hashes and verifies passwords with one set of parameters.
 pub struct PasswordHasher {
     argon2: Argon2<'static>,
+    argon2_params: Params,
     params: HashingParams,
     /// A hash of nothing in particular, verified for unknown accounts so that they take as
     /// long to refuse as known ones.
@@ -91,9 +117,10 @@ impl PasswordHasher {
             None,
         )
         .map_err(|e| HashingError::InvalidParams(e.to_string()))?;
-        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, argon2_params);
+        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, argon2_params.clone());
         let mut hasher = Self {
             argon2,
+            argon2_params,
             params,
             dummy: String::new(),
         };
@@ -109,11 +136,32 @@ impl PasswordHasher {
 
     /// A PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`) with a fresh random salt.
     pub fn hash(&self, password: &SecretText) -> Result<String, HashingError> {
+        self.hash_in(password, &mut HashingMemory::new())
+    }
+
+    /// [`PasswordHasher::hash`] in the given working memory.
+    pub fn hash_in(
+        &self,
+        password: &SecretText,
+        memory: &mut HashingMemory,
+    ) -> Result<String, HashingError> {
         let salt = SaltString::generate(&mut OsRng);
-        self.argon2
-            .hash_password(password.expose().as_bytes(), &salt)
-            .map(|hash| hash.to_string())
-            .map_err(|_| HashingError::Failed)
+        let output = compute(
+            &self.argon2,
+            &self.argon2_params,
+            password,
+            salt.as_salt(),
+            memory,
+        )?;
+        let phc = PasswordHash {
+            algorithm: Algorithm::Argon2id.ident(),
+            version: Some(Version::V0x13.into()),
+            params: ParamsString::try_from(&self.argon2_params)
+                .map_err(|_| HashingError::Failed)?,
+            salt: Some(salt.as_salt()),
+            hash: Some(output),
+        };
+        Ok(phc.to_string())
     }
 
     /// Checks `password` against a stored PHC string, whatever parameters it was made with.
@@ -122,22 +170,48 @@ impl PasswordHasher {
         password: &SecretText,
         stored: &str,
     ) -> Result<Verification, HashingError> {
+        self.verify_in(password, stored, &mut HashingMemory::new())
+    }
+
+    /// [`PasswordHasher::verify`] in the given working memory.
+    pub fn verify_in(
+        &self,
+        password: &SecretText,
+        stored: &str,
+        memory: &mut HashingMemory,
+    ) -> Result<Verification, HashingError> {
         let parsed = PasswordHash::new(stored).map_err(|_| HashingError::UnreadableHash)?;
-        match self
-            .argon2
-            .verify_password(password.expose().as_bytes(), &parsed)
-        {
-            Ok(()) => Ok(Verification::Valid {
+        let algorithm =
+            Algorithm::try_from(parsed.algorithm).map_err(|_| HashingError::UnreadableHash)?;
+        let version = match parsed.version {
+            Some(v) => Version::try_from(v).map_err(|_| HashingError::UnreadableHash)?,
+            None => Version::V0x13,
+        };
+        let params = Params::try_from(&parsed).map_err(|_| HashingError::UnreadableHash)?;
+        let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+            return Err(HashingError::UnreadableHash);
+        };
+        let argon2 = Argon2::new(algorithm, version, params.clone());
+        let output = compute(&argon2, &params, password, salt, memory)?;
+        // `Output`'s equality runs in constant time.
+        if output == expected {
+            Ok(Verification::Valid {
                 needs_rehash: self.needs_rehash(&parsed),
-            }),
-            Err(argon2::password_hash::Error::Password) => Ok(Verification::Invalid),
-            Err(_) => Err(HashingError::UnreadableHash),
+            })
+        } else {
+            Ok(Verification::Invalid)
         }
     }
 
     /// Spends the same work as [`PasswordHasher::verify`] for an account that does not exist.
     pub fn verify_nobody(&self, password: &SecretText) {
         let _ = self.verify(password, &self.dummy);
+    }
+
+    /// Spends the same work as [`PasswordHasher::verify_in`] for an account that does not
+    /// exist.
+    pub fn verify_nobody_in(&self, password: &SecretText, memory: &mut HashingMemory) {
+        let _ = self.verify_in(password, &self.dummy, memory);
     }
 
     fn needs_rehash(&self, stored: &PasswordHash<'_>) -> bool {
@@ -158,8 +232,31 @@ impl PasswordHasher {
     }
 }
 
+/// The raw Argon2 output of `password` and `salt` under `params`, in `memory`.
+fn compute(
+    argon2: &Argon2<'_>,
+    params: &Params,
+    password: &SecretText,
+    salt: Salt<'_>,
+    memory: &mut HashingMemory,
+) -> Result<Output, HashingError> {
+    let mut salt_bytes = [0u8; 64];
+    let salt = salt
+        .decode_b64(&mut salt_bytes)
+        .map_err(|_| HashingError::UnreadableHash)?;
+    let length = params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
+    let blocks = memory.blocks(params.block_count());
+    Output::init_with(length, |out| {
+        argon2
+            .hash_password_into_with_memory(password.expose().as_bytes(), salt, out, &mut *blocks)
+            .map_err(|_| argon2::password_hash::Error::Crypto)
+    })
+    .map_err(|_| HashingError::Failed)
+}
+
 #[cfg(test)]
 mod tests {
+    use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
     use argon2::{AssociatedData, ParamsBuilder};
 
     use super::*;
@@ -212,6 +309,42 @@ mod tests {
             hasher.hash(&password).unwrap(),
             "each hash has its own salt"
         );
+    }
+
+    #[test]
+    fn hashes_made_in_reused_memory_agree_with_the_argon2_crate_both_ways() {
+        let hasher = PasswordHasher::new(HashingParams::default()).unwrap();
+        let password = SecretText::new("violet-anchor-drizzle-87");
+        let mut memory = HashingMemory::new();
+        let ours = hasher.hash_in(&password, &mut memory).unwrap();
+        let again = hasher.hash_in(&password, &mut memory).unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(
+            Argon2::default()
+                .verify_password(password.expose().as_bytes(), &parsed)
+                .is_ok()
+        );
+        let theirs = Argon2::default()
+            .hash_password(
+                password.expose().as_bytes(),
+                &SaltString::generate(&mut OsRng),
+            )
+            .unwrap()
+            .to_string();
+        for stored in [&ours, &again, &theirs] {
+            assert!(
+                hasher
+                    .verify_in(&password, stored, &mut memory)
+                    .unwrap()
+                    .is_valid()
+            );
+            assert!(
+                !hasher
+                    .verify_in(&SecretText::new("wrong"), stored, &mut memory)
+                    .unwrap()
+                    .is_valid()
+            );
+        }
     }
 
     #[test]

@@ -24,7 +24,7 @@ use platform::crypto::MasterKey;
 use platform::db::Db;
 use platform::mail::Mailer;
 
-use crate::hashing_pool::HashingPool;
+use crate::hashing_pool::{HashingPool, PoolSize};
 use crate::model::hashing::{HashingError, HashingParams, PasswordHasher};
 use crate::model::password::PasswordPolicy;
 use crate::model::session::SessionPolicy;
@@ -40,6 +40,15 @@ pub use sessions::{Principal, Realm, SessionView, StartedSession};
 pub use staff::{StaffMember, StaffSetupLink};
 pub use tokens::{CreatedToken, TokenPrincipal, TokenView};
 pub use two_factor::{Enrolment, TwoFactorStatus};
+
+/// Why identity could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("the password hashing parameters are not usable: {0}")]
+    Hashing(#[from] HashingError),
+    #[error("cannot start the password hashing threads: {0}")]
+    Workers(std::io::Error),
+}
 
 /// What identity needs from the rest of Rampart.
 pub struct IdentityDeps {
@@ -110,7 +119,7 @@ struct Inner {
 }
 
 impl Identity {
-    pub fn new(deps: IdentityDeps, config: &IdentityConfig) -> Result<Self, HashingError> {
+    pub fn new(deps: IdentityDeps, config: &IdentityConfig) -> Result<Self, SetupError> {
         let hasher = PasswordHasher::new(HashingParams {
             memory_kib: config.hash_memory_kib,
             iterations: config.hash_iterations,
@@ -123,7 +132,7 @@ impl Identity {
                 clock: deps.clock,
                 master_key: deps.master_key,
                 mailer: deps.mailer,
-                hashing: HashingPool::new(hasher, budget),
+                hashing: HashingPool::new(hasher, budget).map_err(SetupError::Workers)?,
                 settings: IdentitySettings::from_config(config),
                 public_url: deps.public_url,
                 staff_url: deps.staff_url,
@@ -136,8 +145,8 @@ impl Identity {
         &self.inner.settings
     }
 
-    pub fn hashing_slots(&self) -> usize {
-        self.inner.hashing.slots()
+    pub fn hashing_pool_size(&self) -> PoolSize {
+        self.inner.hashing.size()
     }
 
     fn now(&self) -> Timestamp {
