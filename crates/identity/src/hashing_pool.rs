@@ -5,14 +5,16 @@
 //! pool runs `min(budget ÷ memory per hash, cores)` workers. Each worker keeps its working
 //! memory from hash to hash (no heap growth under load) and runs at the lowest CPU priority,
 //! so a flood of log-ins uses the idle CPU without slowing every other request. A bounded
-//! queue absorbs bursts; beyond it, callers get [`PoolBusy`] at once (the log-in answers 503
-//! with `Retry-After`) instead of queueing towards an out-of-memory.
+//! queue absorbs bursts; a caller that finds it full waits up to `max_wait` for a place
+//! (waiting costs no CPU, unlike a client retrying at once), then gets [`PoolBusy`] (the
+//! log-in answers 503 with `Retry-After`): work never piles up towards an out-of-memory.
 
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use thread_priority::{ThreadPriority, set_current_thread_priority};
-use tokio::sync::oneshot;
+use tokio::sync::{Semaphore, oneshot};
 
 use crate::model::SecretText;
 use crate::model::hashing::{HashingError, HashingMemory, PasswordHasher, Verification};
@@ -57,10 +59,17 @@ pub struct PoolSize {
     pub workers: usize,
     /// Requests that may wait for a worker.
     pub queue: usize,
+    /// How long a request may wait for a place in the queue.
+    pub max_wait: Duration,
 }
 
 impl PoolSize {
-    pub fn new(memory_budget_bytes: u64, memory_per_hash: u64, cores: usize) -> Self {
+    pub fn new(
+        memory_budget_bytes: u64,
+        memory_per_hash: u64,
+        cores: usize,
+        max_wait: Duration,
+    ) -> Self {
         let memory_slots = usize::try_from(memory_budget_bytes / memory_per_hash.max(1))
             .unwrap_or(usize::MAX)
             .max(1);
@@ -72,6 +81,7 @@ impl PoolSize {
             memory_slots,
             workers,
             queue,
+            max_wait,
         }
     }
 }
@@ -79,19 +89,27 @@ impl PoolSize {
 #[derive(Clone)]
 pub struct HashingPool {
     jobs: SyncSender<Job>,
+    /// A place in the queue or at a worker; held until the answer comes back.
+    places: Arc<Semaphore>,
     size: PoolSize,
 }
 
 impl HashingPool {
     /// Starts the workers: as many as the memory budget and the machine's cores allow.
-    pub fn new(hasher: PasswordHasher, memory_budget_bytes: u64) -> Result<Self, std::io::Error> {
+    pub fn new(
+        hasher: PasswordHasher,
+        memory_budget_bytes: u64,
+        max_wait: Duration,
+    ) -> Result<Self, std::io::Error> {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        let size = PoolSize::new(memory_budget_bytes, hasher.params().memory_bytes(), cores);
+        let per_hash = hasher.params().memory_bytes();
+        let size = PoolSize::new(memory_budget_bytes, per_hash, cores, max_wait);
         Self::with_size(hasher, size)
     }
 
     pub fn with_size(hasher: PasswordHasher, size: PoolSize) -> Result<Self, std::io::Error> {
-        let (jobs, queue) = sync_channel(size.queue);
+        let places = Arc::new(Semaphore::new(size.queue + size.workers));
+        let (jobs, queue) = sync_channel(size.queue + size.workers);
         let queue = Arc::new(Mutex::new(queue));
         let hasher = Arc::new(hasher);
         for n in 0..size.workers {
@@ -100,7 +118,7 @@ impl HashingPool {
                 .name(format!("rampart-hash-{n}"))
                 .spawn(move || work(&queue, &hasher))?;
         }
-        Ok(Self { jobs, size })
+        Ok(Self { jobs, places, size })
     }
 
     pub fn size(&self) -> PoolSize {
@@ -128,13 +146,19 @@ impl HashingPool {
     }
 
     async fn submit(&self, work: Work) -> Result<Done, PoolError> {
+        let place = tokio::time::timeout(self.size.max_wait, self.places.clone().acquire_owned())
+            .await
+            .map_err(|_| PoolBusy)?
+            .map_err(|_| PoolError::Stopped)?;
         let (reply, answer) = oneshot::channel();
         match self.jobs.try_send(Job { work, reply }) {
             Ok(()) => {}
             Err(TrySendError::Full(_)) => return Err(PoolBusy.into()),
             Err(TrySendError::Disconnected(_)) => return Err(PoolError::Stopped),
         }
-        Ok(answer.await.map_err(|_| PoolError::Stopped)??)
+        let done = answer.await.map_err(|_| PoolError::Stopped)?;
+        drop(place);
+        Ok(done?)
     }
 }
 
@@ -177,7 +201,7 @@ mod tests {
     #[test]
     fn the_pool_runs_no_more_hashes_than_memory_or_cores_allow() {
         let check = |budget_mib: u64, cores: usize, expected: (usize, usize, usize)| {
-            let size = PoolSize::new(budget_mib * MIB, 19 * MIB, cores);
+            let size = PoolSize::new(budget_mib * MIB, 19 * MIB, cores, Duration::ZERO);
             assert_eq!(
                 (size.memory_slots, size.workers, size.queue),
                 expected,
@@ -192,7 +216,7 @@ mod tests {
     #[tokio::test]
     async fn hashes_verify_and_unknown_accounts_are_refused_after_the_same_work() {
         let hasher = PasswordHasher::new(HashingParams::default()).unwrap();
-        let pool = HashingPool::new(hasher, 40 * MIB).unwrap();
+        let pool = HashingPool::new(hasher, 40 * MIB, Duration::from_secs(1)).unwrap();
         let password = SecretText::new("violet-anchor-drizzle-87");
         let hash = pool.hash(password.clone()).await.unwrap();
         let verified = pool.verify(password.clone(), Some(hash)).await.unwrap();
@@ -209,12 +233,13 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_full_queue_refuses_at_once() {
+    async fn a_full_queue_refuses_once_the_wait_is_over() {
         let hasher = PasswordHasher::new(HashingParams::default()).unwrap();
         let size = PoolSize {
             memory_slots: 1,
             workers: 1,
             queue: 1,
+            max_wait: Duration::from_millis(1),
         };
         let pool = HashingPool::with_size(hasher, size).unwrap();
         let attempts = (0..8).map(|_| pool.verify(SecretText::new("x"), None));

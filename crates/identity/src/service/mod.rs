@@ -132,7 +132,12 @@ impl Identity {
                 clock: deps.clock,
                 master_key: deps.master_key,
                 mailer: deps.mailer,
-                hashing: HashingPool::new(hasher, budget).map_err(SetupError::Workers)?,
+                hashing: HashingPool::new(
+                    hasher,
+                    budget,
+                    Duration::from_millis(config.hashing_queue_wait_ms),
+                )
+                .map_err(SetupError::Workers)?,
                 settings: IdentitySettings::from_config(config),
                 public_url: deps.public_url,
                 staff_url: deps.staff_url,

@@ -17,9 +17,11 @@ pub struct IdentityConfig {
     pub hash_iterations: u32,
     /// Argon2id lanes (at least 1).
     pub hash_parallelism: u32,
-    /// Memory all concurrent password hashes may use together, in MiB; beyond it log-ins
-    /// wait briefly, then get 503 with `Retry-After`.
+    /// Memory all concurrent password hashes may use together, in MiB. At most this many
+    /// hashes (and never more than the cores) run at once; a few more wait in a queue.
     pub hashing_memory_budget_mib: u64,
+    /// How long a log-in may wait for a place in the hashing queue before it gets 503.
+    pub hashing_queue_wait_ms: u64,
     /// A session unused for this long ends.
     pub session_idle_minutes: u64,
     /// A session ends this long after log-in, used or not.
@@ -45,6 +47,7 @@ impl Default for IdentityConfig {
             hash_iterations: 2,
             hash_parallelism: 1,
             hashing_memory_budget_mib: 256,
+            hashing_queue_wait_ms: 1_000,
             session_idle_minutes: 120,
             session_absolute_hours: 12,
             reauth_minutes: 10,
@@ -92,6 +95,11 @@ impl IdentityConfig {
             self.hashing_memory_budget_mib.saturating_mul(1024) >= u64::from(self.hash_memory_kib),
             "identity.hashing_memory_budget_mib",
             "must hold at least one hash (identity.hash_memory_kib)",
+        );
+        check(
+            self.hashing_queue_wait_ms <= 30_000,
+            "identity.hashing_queue_wait_ms",
+            "must be at most 30000 (a request may not wait longer than that)",
         );
         check(
             self.session_idle_minutes >= 1,

@@ -87,8 +87,9 @@ async fn spawn_with_mail_and_limit() -> super::support::IdentityApp {
 #[tokio::test]
 async fn when_the_hashing_pool_is_full_log_ins_get_503_with_retry_after() {
     let app = super::support::spawn_with_mail_and(|config| {
-        // One hash at a time.
+        // One hash at a time, and no waiting for a place in the queue.
         config.identity.hashing_memory_budget_mib = 19;
+        config.identity.hashing_queue_wait_ms = 0;
     })
     .await;
     let mut visitors = Vec::new();
