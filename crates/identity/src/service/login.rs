@@ -74,7 +74,9 @@ impl Identity {
         }
         let now = self.now();
         let mut tx = self.db().begin().await?;
-        throttle::clear(&mut tx, &key).await?;
+        if failures.count > 0 {
+            throttle::clear(&mut tx, &key).await?;
+        }
         let tenant = tenants::get(&mut tx, &user.tenant_id).await?;
         let stage = if user.totp_secret.is_some() {
             Stage::SecondFactor
@@ -212,7 +214,9 @@ impl Identity {
             self.record_failure(&key, failures, None).await?;
             return Err(IdentityError::BadCode);
         };
-        throttle::clear(&mut tx, &key).await?;
+        if failures.count > 0 {
+            throttle::clear(&mut tx, &key).await?;
+        }
         let start = SessionStart {
             realm: Realm::Customer,
             subject_id: &user.id,

@@ -203,7 +203,9 @@ impl Identity {
         };
         let now = self.now();
         let mut tx = self.db().begin().await?;
-        crate::store::throttle::clear(&mut tx, &key).await?;
+        if failures.count > 0 {
+            crate::store::throttle::clear(&mut tx, &key).await?;
+        }
         let start = staff_start(&member.id, stage, ip, user_agent);
         let session = self.start_session(&mut tx, start, None, now).await?;
         tx.commit().await.map_err(platform::db::DbError::from)?;
@@ -247,7 +249,9 @@ impl Identity {
             self.record_failure(&key, failures, None).await?;
             return Err(IdentityError::BadCode);
         }
-        crate::store::throttle::clear(&mut tx, &key).await?;
+        if failures.count > 0 {
+            crate::store::throttle::clear(&mut tx, &key).await?;
+        }
         let start = staff_start(&member.id, Stage::Full, ip, user_agent);
         let session = self
             .start_session(&mut tx, start, Some(&principal.session_hash), now)
