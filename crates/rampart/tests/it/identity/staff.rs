@@ -53,8 +53,11 @@ async fn staff_set_up_their_account_enrol_2fa_first_and_log_in_with_a_code() {
     staff.get("/staff/").await.assert_redirect("/staff/2fa");
     let enrol = staff.get("/staff/2fa").await;
     let secret = TotpSecret::from_base32(&enrol.text_of("totp-secret").unwrap()).unwrap();
+    // Codes are computed for the enrolment's moment, so a 30-second boundary passing during
+    // the test cannot turn the replayed code into a fresh one.
+    let enrolled_at = now_secs();
     staff
-        .post("/staff/2fa", &[("code", &secret.code_at(now_secs()))])
+        .post("/staff/2fa", &[("code", &secret.code_at(enrolled_at))])
         .await
         .assert_redirect("/staff/");
     let home = staff.get("/staff/").await;
@@ -80,13 +83,16 @@ async fn staff_set_up_their_account_enrol_2fa_first_and_log_in_with_a_code() {
         .assert_redirect("/staff/login/2fa");
     later.get("/staff/login/2fa").await;
     later
-        .post("/staff/login/2fa", &[("code", &secret.code_at(now_secs()))])
+        .post(
+            "/staff/login/2fa",
+            &[("code", &secret.code_at(enrolled_at))],
+        )
         .await
         .assert_status(401);
     later
         .post(
             "/staff/login/2fa",
-            &[("code", &secret.code_at(now_secs() + 30))],
+            &[("code", &secret.code_at(enrolled_at + 30))],
         )
         .await
         .assert_redirect("/staff/");
