@@ -77,6 +77,24 @@ async fn render(
     }
 }
 
+/// The members page again, saying why an action was refused.
+async fn refused_here(
+    identity: &Identity,
+    principal: Principal,
+    csrf: String,
+    err: IdentityError,
+) -> Response {
+    render(
+        identity,
+        principal,
+        csrf,
+        Some(failure(err)),
+        None,
+        String::new(),
+    )
+    .await
+}
+
 pub(super) async fn page_view(
     State(identity): State<Identity>,
     SignedIn(principal): SignedIn,
@@ -148,18 +166,7 @@ pub(super) async fn remove(
     };
     match result.await {
         Ok(()) => see_other("/account/members?removed"),
-        Err(err) => {
-            let failed = Some(failure(err));
-            render(
-                &identity,
-                principal,
-                client.csrf,
-                failed,
-                None,
-                String::new(),
-            )
-            .await
-        }
+        Err(err) => refused_here(&identity, principal, client.csrf, err).await,
     }
 }
 
@@ -171,18 +178,7 @@ pub(super) async fn revoke_invitation(
 ) -> Response {
     match identity.revoke_invitation(&principal, &id).await {
         Ok(()) => see_other("/account/members?revoked"),
-        Err(err) => {
-            let failed = Some(failure(err));
-            render(
-                &identity,
-                principal,
-                client.csrf,
-                failed,
-                None,
-                String::new(),
-            )
-            .await
-        }
+        Err(err) => refused_here(&identity, principal, client.csrf, err).await,
     }
 }
 
@@ -202,18 +198,7 @@ pub(super) async fn require_2fa(
     match identity.set_tenant_requires_2fa(&principal, required).await {
         Ok(()) if required => see_other("/account/members?2fa-required"),
         Ok(()) => see_other("/account/members?2fa-optional"),
-        Err(err) => {
-            let failed = Some(failure(err));
-            render(
-                &identity,
-                principal,
-                client.csrf,
-                failed,
-                None,
-                String::new(),
-            )
-            .await
-        }
+        Err(err) => refused_here(&identity, principal, client.csrf, err).await,
     }
 }
 

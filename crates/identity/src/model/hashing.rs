@@ -203,11 +203,6 @@ impl PasswordHasher {
         }
     }
 
-    /// Spends the same work as [`PasswordHasher::verify`] for an account that does not exist.
-    pub fn verify_nobody(&self, password: &SecretText) {
-        let _ = self.verify(password, &self.dummy);
-    }
-
     /// Spends the same work as [`PasswordHasher::verify_in`] for an account that does not
     /// exist.
     pub fn verify_nobody_in(&self, password: &SecretText, memory: &mut HashingMemory) {

@@ -24,7 +24,7 @@ use platform::crypto::MasterKey;
 use platform::db::Db;
 use platform::mail::Mailer;
 
-use crate::hashing_pool::{HashingPool, PoolSize};
+use crate::hashing_pool::HashingPool;
 use crate::model::hashing::{HashingError, HashingParams, PasswordHasher};
 use crate::model::password::PasswordPolicy;
 use crate::model::session::SessionPolicy;
@@ -148,10 +148,6 @@ impl Identity {
 
     pub fn settings(&self) -> &IdentitySettings {
         &self.inner.settings
-    }
-
-    pub fn hashing_pool_size(&self) -> PoolSize {
-        self.inner.hashing.size()
     }
 
     fn now(&self) -> Timestamp {
