@@ -147,21 +147,24 @@ impl MasterKey {
 
 /// Writes a file only its owner can read (0600 on Unix), refusing to overwrite one.
 fn write_private(path: &Path, contents: &[u8]) -> Result<(), KeyError> {
-    let error = |source| KeyError::Write {
+    write_private_file(path, contents).map_err(|source| KeyError::Write {
         path: path.to_owned(),
         source,
-    };
+    })
+}
+
+/// Creates `path` (and its folder) readable by its owner only, with `contents` synced to disk;
+/// fails if it exists, so a key is never overwritten.
+pub fn write_private_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(error)?;
+        std::fs::create_dir_all(parent)?;
     }
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).map_err(error)?;
-    file.write_all(contents)
-        .and_then(|()| file.sync_all())
-        .map_err(error)
+    let mut file = options.open(path)?;
+    file.write_all(contents).and_then(|()| file.sync_all())
 }
 
 #[cfg(test)]

@@ -8,4 +8,4 @@
 pub mod mac;
 mod master_key;
 
-pub use master_key::{KeyError, MasterKey, SealError};
+pub use master_key::{KeyError, MasterKey, SealError, write_private_file};

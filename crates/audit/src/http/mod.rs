@@ -1,0 +1,1 @@
+//! The audit log on the web (to be filled in).

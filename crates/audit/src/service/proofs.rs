@@ -1,0 +1,190 @@
+//! Proofs and the customer's view of the log. Every tenant-facing read here is scoped by the
+//! tenant the caller authenticated as: another tenant's entry is "not found", never a hint.
+
+use std::collections::HashMap;
+
+use crate::model::bundle::ProofBundle;
+use crate::model::entry::{Actor, Entry, Event, Outcome};
+use crate::model::merkle::{
+    Hash, NodeId, Range, consistency_ranges, fold_range, inclusion_ranges, range_blocks,
+};
+use crate::store::checkpoints::{self, CheckpointRow};
+use crate::store::entries::{self, Filter};
+use crate::store::{Conn, nodes};
+
+use super::{AuditError, AuditLog};
+
+/// An entry with the path that proves it is in a tree of `tree_size` entries.
+#[derive(Debug, Clone)]
+pub struct InclusionProof {
+    pub entry: Entry,
+    pub tree_size: u64,
+    pub proof: Vec<Hash>,
+    /// The signed checkpoint of that size.
+    pub checkpoint: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ConsistencyProof {
+    pub from: u64,
+    pub to: u64,
+    pub proof: Vec<Hash>,
+}
+
+/// A page of a tenant's entries, newest first.
+#[derive(Debug, Clone)]
+pub struct AccessLogPage {
+    pub entries: Vec<Entry>,
+    /// Pass as `before` for the next page; none on the last.
+    pub next_before: Option<u64>,
+}
+
+impl AuditLog {
+    /// The inclusion proof of one of `tenant_id`'s entries in the checkpointed tree of
+    /// `tree_size` entries, or in the first checkpoint that covers it. `actor` is who asks:
+    /// asking for another tenant's entry is recorded as a denial.
+    pub async fn inclusion_proof(
+        &self,
+        actor: &Actor,
+        tenant_id: &str,
+        index: u64,
+        tree_size: Option<u64>,
+    ) -> Result<InclusionProof, AuditError> {
+        let mut conn = self.db().connection().await?;
+        let entry = match entries::get(&mut conn, index).await? {
+            Some(entry) if entry.event.tenant_id.as_deref() == Some(tenant_id) => entry,
+            _ => {
+                drop(conn);
+                self.deny(actor, tenant_id, "audit.proof.read", index)
+                    .await?;
+                return Err(AuditError::NotFound);
+            }
+        };
+        let checkpoint = match tree_size {
+            Some(size) if size <= index => {
+                return Err(AuditError::BadRequest(format!(
+                    "tree_size must be larger than the entry's index {index}"
+                )));
+            }
+            Some(size) => checkpoints::of_size(&mut conn, size)
+                .await?
+                .ok_or_else(|| {
+                    AuditError::BadRequest(format!(
+                        "no checkpoint has tree_size {size}; take one from /api/v1/audit/checkpoint"
+                    ))
+                })?,
+            None => checkpoints::first_covering(&mut conn, index)
+                .await?
+                .ok_or(AuditError::NotYetCheckpointed)?,
+        };
+        let proof = range_hashes(&mut conn, &inclusion_ranges(index, checkpoint.tree_size)).await?;
+        Ok(InclusionProof {
+            entry,
+            tree_size: checkpoint.tree_size,
+            proof,
+            checkpoint: checkpoint.note,
+        })
+    }
+
+    /// The proof bundle of an entry, to check offline with `rampart audit check-proof`.
+    pub async fn proof_bundle(
+        &self,
+        actor: &Actor,
+        tenant_id: &str,
+        index: u64,
+    ) -> Result<ProofBundle, AuditError> {
+        let proof = self.inclusion_proof(actor, tenant_id, index, None).await?;
+        Ok(ProofBundle::new(
+            &proof.entry,
+            proof.tree_size,
+            &proof.proof,
+            proof.checkpoint,
+        ))
+    }
+
+    /// The consistency proof between two checkpointed tree sizes.
+    pub async fn consistency_proof(
+        &self,
+        from: u64,
+        to: u64,
+    ) -> Result<ConsistencyProof, AuditError> {
+        if from == 0 || from > to {
+            return Err(AuditError::BadRequest(
+                "`from` must be at least 1 and at most `to`".into(),
+            ));
+        }
+        let mut conn = self.db().connection().await?;
+        for size in [from, to] {
+            if checkpoints::of_size(&mut conn, size).await?.is_none() {
+                return Err(AuditError::BadRequest(format!(
+                    "no checkpoint has tree_size {size}; both sizes must be checkpointed"
+                )));
+            }
+        }
+        let proof = range_hashes(&mut conn, &consistency_ranges(from, to)).await?;
+        Ok(ConsistencyProof { from, to, proof })
+    }
+
+    /// A page of `tenant_id`'s entries, recorded as a read of the log by `actor` before it
+    /// is returned.
+    pub async fn access_log(
+        &self,
+        actor: &Actor,
+        tenant_id: &str,
+        filter: &Filter,
+        limit: u32,
+    ) -> Result<AccessLogPage, AuditError> {
+        let mut conn = self.db().connection().await?;
+        let mut entries = entries::list_for_tenant(&mut conn, tenant_id, filter, limit + 1).await?;
+        drop(conn);
+        let next_before = if entries.len() > limit as usize {
+            entries.truncate(limit as usize);
+            entries.last().map(|e| e.index)
+        } else {
+            None
+        };
+        let read = Event::new(actor.clone(), "audit.access_log.list")
+            .tenant(tenant_id)
+            .resource("audit_entries", Vec::<String>::new());
+        self.record_read(read).await?;
+        Ok(AccessLogPage {
+            entries,
+            next_before,
+        })
+    }
+
+    /// The last checkpoint with what a tenant sees of it, for pages that offer bundles.
+    pub async fn latest_checkpoint_row(&self) -> Result<Option<CheckpointRow>, AuditError> {
+        let mut conn = self.db().connection().await?;
+        Ok(checkpoints::latest(&mut conn).await?)
+    }
+
+    async fn deny(
+        &self,
+        actor: &Actor,
+        tenant_id: &str,
+        action: &str,
+        index: u64,
+    ) -> Result<(), AuditError> {
+        let event = Event::new(actor.clone(), action)
+            .tenant(tenant_id)
+            .resource("audit_entry", [index.to_string()])
+            .outcome(Outcome::Denied);
+        self.record_read(event).await?;
+        Ok(())
+    }
+}
+
+/// The hashes of `ranges`, from their complete blocks fetched in one query.
+async fn range_hashes(conn: &mut Conn, ranges: &[Range]) -> Result<Vec<Hash>, AuditError> {
+    let blocks: Vec<Vec<NodeId>> = ranges.iter().map(|&(a, b)| range_blocks(a, b)).collect();
+    let wanted: Vec<NodeId> = blocks.iter().flatten().copied().collect();
+    let found: HashMap<NodeId, Hash> = nodes::get_many(conn, &wanted).await?;
+    blocks
+        .iter()
+        .map(|ids| {
+            let hashes: Vec<Hash> = ids.iter().filter_map(|id| found.get(id).copied()).collect();
+            fold_range(&hashes).ok_or_else(|| AuditError::Damaged("an empty proof range".into()))
+        })
+        .collect()
+}
