@@ -31,11 +31,73 @@ impl Timestamp {
         )
     }
 
+    /// Reads `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)`; `None` for anything else.
+    pub fn parse_rfc3339(text: &str) -> Option<Self> {
+        let bytes = text.as_bytes();
+        if bytes.len() < 20
+            || bytes[4] != b'-'
+            || bytes[7] != b'-'
+            || !matches!(bytes[10], b'T' | b't')
+        {
+            return None;
+        }
+        let num = |range: std::ops::Range<usize>| text.get(range)?.parse::<i64>().ok();
+        let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+        let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+        if !(1..=12).contains(&month)
+            || !(1..=31).contains(&day)
+            || hour > 23
+            || minute > 59
+            || second > 60
+        {
+            return None;
+        }
+        let mut rest = &text[19..];
+        let mut millis = 0;
+        if let Some(fraction) = rest.strip_prefix('.') {
+            let digits = fraction.bytes().take_while(u8::is_ascii_digit).count();
+            if digits == 0 {
+                return None;
+            }
+            let padded = format!("{:0<3}", &fraction[..digits.min(3)]);
+            millis = padded.parse::<i64>().ok()?;
+            rest = &fraction[digits..];
+        }
+        let offset_minutes = match rest {
+            "Z" | "z" => 0,
+            _ => {
+                let sign = match rest.as_bytes().first()? {
+                    b'+' => 1,
+                    b'-' => -1,
+                    _ => return None,
+                };
+                if rest.len() != 6 || rest.as_bytes()[3] != b':' {
+                    return None;
+                }
+                sign * (rest[1..3].parse::<i64>().ok()? * 60 + rest[4..6].parse::<i64>().ok()?)
+            }
+        };
+        let days = days_from_civil(year, month, day);
+        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
+        Some(Self(seconds * 1000 + millis))
+    }
+
     /// The timestamp `duration` later, saturating instead of overflowing.
     pub fn plus(self, duration: Duration) -> Self {
         let millis = i64::try_from(duration.as_millis()).unwrap_or(i64::MAX);
         Self(self.0.saturating_add(millis))
     }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let yoe = year - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 /// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's
@@ -78,6 +140,25 @@ impl Clock for SystemClock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rfc3339_times_parse_with_and_without_fractions_and_offsets() {
+        for (text, millis) in [
+            ("1970-01-01T00:00:00Z", Some(0)),
+            ("2023-11-14T22:13:20.123Z", Some(1_700_000_000_123)),
+            ("2023-11-14T23:13:20.1+01:00", Some(1_700_000_000_100)),
+            ("2024-02-29T00:00:00Z", Some(1_709_164_800_000)),
+            ("2024-13-01T00:00:00Z", None),
+            ("yesterday", None),
+            ("2024-01-01 00:00:00", None),
+        ] {
+            assert_eq!(
+                Timestamp::parse_rfc3339(text).map(Timestamp::as_millis),
+                millis,
+                "{text}"
+            );
+        }
+    }
 
     #[test]
     fn timestamps_print_as_rfc_3339_utc() {

@@ -6,6 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use audit::AuditLog;
+use audit::service::{AuditDeps, load_or_create_signing_key};
 use axum::extract::FromRef;
 use identity::{Identity, IdentityDeps};
 use platform::clock::{Clock, SystemClock};
@@ -32,7 +34,7 @@ const JOBS_LEASE: &str = "jobs";
 
 /// Every component's migrations, in the order they apply.
 pub fn migrations() -> Vec<Migration> {
-    [migrate::PLATFORM, identity::MIGRATIONS].concat()
+    [migrate::PLATFORM, audit::MIGRATIONS, identity::MIGRATIONS].concat()
 }
 
 /// The sockets of the four listeners, bound before anything else starts.
@@ -74,7 +76,14 @@ pub struct AppState {
     pub leadership: Leadership,
     pub master_key: Arc<MasterKey>,
     pub identity: Identity,
+    pub audit: AuditLog,
     pub mailer: Mailer,
+}
+
+impl FromRef<AppState> for AuditLog {
+    fn from_ref(state: &AppState) -> Self {
+        state.audit.clone()
+    }
 }
 
 impl FromRef<AppState> for Identity {
@@ -150,9 +159,16 @@ pub async fn start(
     let master_key = Arc::new(master_key);
     let mailer = mailer(&config, &db, &clock, &node_id)?;
     tasks.spawn(mailer.clone().run(shutdown.wait()));
+    let audit = audit_log(&config, &db, &clock, &master_key)?;
+    tasks.spawn(audit.clone().run_checkpoints(
+        leadership.clone(),
+        Duration::from_millis(config.audit.checkpoint_interval_ms),
+        shutdown.wait(),
+    ));
     let identity = Identity::new(
         IdentityDeps {
             db: db.clone(),
+            audit: audit.clone(),
             clock: clock.clone(),
             master_key: master_key.clone(),
             mailer: mailer.clone(),
@@ -189,6 +205,7 @@ pub async fn start(
         leadership,
         master_key,
         identity,
+        audit,
         mailer,
     };
     let acceptor = TlsAcceptor::from(tls_config);
@@ -263,11 +280,14 @@ pub async fn offline_identity(config: &Config) -> anyhow::Result<(Identity, Db)>
     )?;
     verify_master_key(&db, master_key.id(), clock.now()).await?;
     let mailer = mailer(config, &db, &clock, "cli")?;
+    let master_key = Arc::new(master_key);
+    let audit = audit_log(config, &db, &clock, &master_key)?;
     let identity = Identity::new(
         IdentityDeps {
             db: db.clone(),
+            audit,
             clock,
-            master_key: Arc::new(master_key),
+            master_key,
             mailer,
             public_url: config.public_url(config.listen.public.port()),
             staff_url: config.staff_url(config.listen.staff.port()),
@@ -276,6 +296,54 @@ pub async fn offline_identity(config: &Config) -> anyhow::Result<(Identity, Db)>
     )
     .context("identity settings are not usable")?;
     Ok((identity, db))
+}
+
+/// The audit log without listeners, for administrative commands.
+pub async fn offline_audit(config: &Config) -> anyhow::Result<(AuditLog, Db)> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let db = Db::connect(config)
+        .await
+        .context("cannot open the database (database.url)")?;
+    migrate::run(&db, &migrations(), clock.now()).await?;
+    let (master_key, _) = MasterKey::load_or_create(
+        &config.server.data_dir,
+        config.keys.master_key_file.as_deref(),
+    )?;
+    verify_master_key(&db, master_key.id(), clock.now()).await?;
+    let audit = audit_log(config, &db, &clock, &Arc::new(master_key))?;
+    Ok((audit, db))
+}
+
+/// The audit log with its signing key, generated into the data directory at first start.
+pub fn audit_log(
+    config: &Config,
+    db: &Db,
+    clock: &Arc<dyn Clock>,
+    master_key: &Arc<MasterKey>,
+) -> anyhow::Result<AuditLog> {
+    let (signing_key, generated) = load_or_create_signing_key(
+        &config.server.data_dir,
+        config.audit.signing_key_file.as_deref(),
+        &config.audit_origin(),
+    )?;
+    if generated {
+        tracing::warn!(
+            verifier_key = %signing_key.verifier().to_line(),
+            "generated a new audit signing key in the data directory; back it up, and give every node the same one"
+        );
+    }
+    if !config.audit.record_reads {
+        tracing::warn!(
+            "audit.record_reads is off: reads of customer data are served without an audit entry"
+        );
+    }
+    Ok(AuditLog::new(AuditDeps {
+        db: db.clone(),
+        clock: clock.clone(),
+        signing_key,
+        master_key: master_key.clone(),
+        record_reads: config.audit.record_reads,
+    }))
 }
 
 /// The CSRF guards of the two listeners that serve forms, each accepting its own origin.

@@ -1,4 +1,5 @@
-//! The command line: `rampart serve | migrate | config check | config example | admin …`.
+//! The command line: `rampart serve | migrate | config check | config example | admin … |
+//! audit …`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -13,6 +14,7 @@ use identity::IdentityError;
 use identity::model::role::StaffRole;
 
 use crate::app::{self, Listeners};
+use crate::audit_cli::AuditCommand;
 use crate::shutdown::Shutdown;
 
 #[derive(Debug, Parser)]
@@ -44,6 +46,11 @@ enum Command {
     Admin {
         #[command(subcommand)]
         command: AdminCommand,
+    },
+    /// The tamper-evident audit log: verify it, check a proof, export for auditors
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
     },
 }
 
@@ -120,6 +127,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let config = load(file.as_deref())?;
             runtime()?.block_on(create_staff(config, &email, &role))?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit {
+            command: AuditCommand::CheckProof { bundle, public_key },
+        } => crate::audit_cli::check_proof_offline(&bundle, &public_key),
+        Command::Audit { command } => {
+            let config = load(file.as_deref())?;
+            runtime()?.block_on(crate::audit_cli::run(config, command))
         }
     }
 }

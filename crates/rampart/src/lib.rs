@@ -2,6 +2,7 @@
 //! into the four listeners. Tests start the same server through [`app::start`].
 
 pub mod app;
+mod audit_cli;
 pub mod cli;
 mod routes;
 pub mod shutdown;

@@ -74,8 +74,8 @@ impl VerifierKey {
 
     /// Reads the one-line form.
     pub fn parse_line(line: &str) -> Result<Self, NoteError> {
-        let mut parts = line.trim().rsplitn(3, '+');
-        let (Some(key), Some(id), Some(name)) = (parts.next(), parts.next(), parts.next()) else {
+        let mut parts = line.trim().splitn(3, '+');
+        let (Some(name), Some(id), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(NoteError::MalformedKey);
         };
         let typed = B64.decode(key).map_err(|_| NoteError::MalformedKey)?;
@@ -229,7 +229,7 @@ mod tests {
     use super::*;
 
     fn key() -> SigningKey {
-        SigningKey::from_seed(&[7; 32], "rampart.test/audit").unwrap_or_else(|_| unreachable!())
+        SigningKey::from_seed(&[7; 32], "rampart.test/audit").unwrap()
     }
 
     fn checkpoint() -> Checkpoint {
@@ -253,6 +253,23 @@ mod tests {
     }
 
     #[test]
+    fn verifier_keys_round_trip_whatever_characters_their_base64_holds() {
+        for seed in 0..64u8 {
+            let key = SigningKey::from_seed(&[seed; 32], "rampart.test/audit").unwrap();
+            let line = key.verifier().to_line();
+            assert_eq!(
+                VerifierKey::parse_line(&line).as_ref(),
+                Ok(key.verifier()),
+                "{line}"
+            );
+        }
+        assert_eq!(
+            VerifierKey::parse_line("no-plus-signs"),
+            Err(NoteError::MalformedKey)
+        );
+    }
+
+    #[test]
     fn an_altered_checkpoint_or_another_key_is_refused() {
         let note = key().sign(&checkpoint());
         let altered = note.replacen("\n42\n", "\n43\n", 1);
@@ -260,8 +277,7 @@ mod tests {
             key().verifier().open(&altered),
             Err(NoteError::BadSignature)
         );
-        let other = SigningKey::from_seed(&[8; 32], "rampart.test/audit")
-            .unwrap_or_else(|_| unreachable!());
+        let other = SigningKey::from_seed(&[8; 32], "rampart.test/audit").unwrap();
         assert_eq!(
             other.verifier().open(&note),
             Err(NoteError::NoSignatureByKey)

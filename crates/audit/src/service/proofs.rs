@@ -153,6 +153,26 @@ impl AuditLog {
         })
     }
 
+    /// What the access-log page shows: the tenant's staff accesses (newest first) and a page
+    /// of all its entries, recorded as one read.
+    pub async fn access_log_with_staff(
+        &self,
+        actor: &Actor,
+        tenant_id: &str,
+        filter: &Filter,
+        limit: u32,
+    ) -> Result<(Vec<Entry>, AccessLogPage), AuditError> {
+        let staff_filter = Filter {
+            actor_kind: Some(crate::model::entry::ActorKind::Staff),
+            ..Filter::default()
+        };
+        let mut conn = self.db().connection().await?;
+        let staff = entries::list_for_tenant(&mut conn, tenant_id, &staff_filter, limit).await?;
+        drop(conn);
+        let page = self.access_log(actor, tenant_id, filter, limit).await?;
+        Ok((staff, page))
+    }
+
     /// The last checkpoint with what a tenant sees of it, for pages that offer bundles.
     pub async fn latest_checkpoint_row(&self) -> Result<Option<CheckpointRow>, AuditError> {
         let mut conn = self.db().connection().await?;

@@ -1,5 +1,6 @@
 //! The identity part of the JSON API: who a token is, and its tenant's tokens by id.
 
+use audit::{Actor, Event, Outcome};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
@@ -8,7 +9,7 @@ use serde::Serialize;
 
 use super::extract::ApiCaller;
 use super::respond::identity_problem;
-use crate::Identity;
+use crate::{Identity, IdentityError};
 use crate::service::TokenView;
 
 #[derive(Serialize)]
@@ -55,13 +56,32 @@ impl From<TokenView> for TokenBody {
 }
 
 /// A token of the caller's tenant; another tenant's token is not found, exactly like one
-/// that does not exist.
+/// that does not exist, and is recorded as a denial. The read is recorded before the token's
+/// details are sent.
 pub(super) async fn token(
     State(identity): State<Identity>,
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
 ) -> Response {
-    match identity.token_in_tenant(&caller, &id).await {
+    let result = identity.token_in_tenant(&caller, &id).await;
+    let outcome = match &result {
+        Ok(_) => Outcome::Allowed,
+        Err(IdentityError::NotFound) => Outcome::Denied,
+        Err(err) => return identity_problem(err).into_response(),
+    };
+    let read = Event::new(Actor::token(&caller.token_id), "identity.token.read")
+        .tenant(&caller.tenant_id)
+        .resource("token", [id])
+        .outcome(outcome);
+    if identity.audit().record_read(read).await.is_err() {
+        return ApiError::new(
+            ProblemKind::Unavailable,
+            "the audit log cannot record this read right now, so nothing is served; try again shortly",
+        )
+        .retry_after(1)
+        .into_response();
+    }
+    match result {
         Ok(view) => Json(TokenBody::from(view)).into_response(),
         Err(err) => identity_problem(&err).into_response(),
     }

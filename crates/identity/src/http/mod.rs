@@ -3,6 +3,7 @@
 
 mod account;
 mod api;
+mod audit_readers;
 mod cookies;
 mod extract;
 mod login;
@@ -20,6 +21,7 @@ use axum::routing::{get, post};
 use crate::Identity;
 
 pub use cookies::{SESSION_COOKIE, STAFF_COOKIE};
+pub use audit_readers::{AccessLogToken, AccessLogViewer};
 pub use extract::{ApiCaller, Client, SignedIn, StaffSignedIn};
 
 /// The customer pages and the identity API, for the public listener.

@@ -7,8 +7,10 @@ use std::time::Duration;
 use platform::ids::new_id;
 use platform::mail::{OutgoingMail, enqueue};
 
+use audit::{Actor, Event};
+
 use super::login::identifier_key;
-use super::{FieldErrors, Identity, IdentityError, Principal, Realm};
+use super::{FieldErrors, Identity, IdentityError, Principal, Realm, user_event};
 use crate::model::SecretText;
 use crate::model::email::Email;
 use crate::model::role::Role;
@@ -92,6 +94,9 @@ impl Identity {
             };
             users::insert(&mut tx, &user, now).await?;
             self.send_verification(&mut tx, &user_id, &email).await?;
+            let event = user_event(&user_id, &tenant_id, "identity.signup")
+                .resource("tenant", [tenant_id.as_str()]);
+            self.record(&mut tx, event).await?;
         }
         tx.commit().await.map_err(platform::db::DbError::from)?;
         self.mail_queued();
@@ -152,6 +157,10 @@ impl Identity {
             .await?
             .ok_or(IdentityError::LinkInvalid)?;
         users::mark_verified(&mut tx, &user_id, now).await?;
+        let user = users::by_id(&mut tx, &user_id).await?;
+        let event = user_event(&user.id, &user.tenant_id, "identity.email.verify")
+            .resource("user", [user.id.as_str()]);
+        self.record(&mut tx, event).await?;
         tx.commit().await.map_err(platform::db::DbError::from)?;
         Ok(())
     }
@@ -216,6 +225,11 @@ impl Identity {
             ),
         };
         enqueue(&mut *tx, &mail, now).await?;
+        // Whoever asked is not known: only the mailbox can use the link.
+        let event = Event::new(Actor::anonymous(), "identity.password.reset_request")
+            .tenant(&user.tenant_id)
+            .resource("user", [user.id.as_str()]);
+        self.record(&mut tx, event).await?;
         tx.commit().await.map_err(platform::db::DbError::from)?;
         self.mail_queued();
         Ok(())
@@ -262,6 +276,10 @@ impl Identity {
         sessions::delete_all_but(&mut tx, Realm::Customer.as_str(), &user.id, None).await?;
         throttle::clear(&mut tx, &identifier_key("login", &user.email)).await?;
         enqueue(&mut *tx, &self.password_changed_mail(&user.email), now).await?;
+        // The link proved the mailbox, so the reset is the account owner's act.
+        let event = user_event(&user.id, &user.tenant_id, "identity.password.reset")
+            .resource("user", [user.id.as_str()]);
+        self.record(&mut tx, event).await?;
         tx.commit().await.map_err(platform::db::DbError::from)?;
         self.mail_queued();
         Ok(())
@@ -309,6 +327,10 @@ impl Identity {
         .await?;
         sessions::set_proved(&mut tx, &principal.session_hash, now).await?;
         enqueue(&mut *tx, &self.password_changed_mail(&user.email), now).await?;
+        let event = self
+            .principal_event(principal, "identity.password.change")
+            .resource("user", [user.id.as_str()]);
+        self.record(&mut tx, event).await?;
         tx.commit().await.map_err(platform::db::DbError::from)?;
         self.mail_queued();
         Ok(())

@@ -7,7 +7,7 @@ use platform::ids::new_id;
 use platform::mail::{OutgoingMail, enqueue};
 
 use super::members::{expired, tenant_and_role};
-use super::{FieldErrors, Identity, IdentityError, Principal};
+use super::{FieldErrors, Identity, IdentityError, Principal, user_event};
 use crate::model::SecretText;
 use crate::model::role::Role;
 use crate::model::session::{hash_secret, new_secret};
@@ -70,20 +70,12 @@ impl Identity {
         };
         store::insert(&mut tx, &invitation, &hash_secret(token.expose())).await?;
         let link = format!("{}/invitations/{}", self.inner.public_url, token.expose());
-        let mail = OutgoingMail {
-            to: email.to_string(),
-            subject: format!(
-                "{} invited you to {} on Rampart",
-                principal.name, tenant.name
-            ),
-            text: format!(
-                "{} ({}) invited you to join {} on Rampart as {role}.\n\nTo accept, open this \
-                 link within 7 days. It works once:\n\n{link}\n\nIf you do not know this \
-                 person, ignore this message.\n",
-                principal.name, principal.email, tenant.name
-            ),
-        };
+        let mail = invitation_mail(principal, &tenant.name, &invitation, &link);
         enqueue(&mut *tx, &mail, now).await?;
+        let event = self
+            .principal_event(principal, "identity.member.invite")
+            .resource("invitation", [invitation.id.as_str()]);
+        self.record(&mut tx, event).await?;
         tx.commit().await.map_err(platform::db::DbError::from)?;
         self.mail_queued();
         Ok(())
@@ -100,12 +92,16 @@ impl Identity {
                 "your role cannot manage invitations",
             ));
         }
-        let mut conn = self.db().connection().await?;
-        if store::revoke(&mut conn, tenant_id, id, self.now()).await? {
-            Ok(())
-        } else {
-            Err(IdentityError::NotFound)
+        let mut tx = self.db().begin().await?;
+        if !store::revoke(&mut tx, tenant_id, id, self.now()).await? {
+            return Err(IdentityError::NotFound);
         }
+        let event = self
+            .principal_event(principal, "identity.invitation.revoke")
+            .resource("invitation", [id]);
+        self.record(&mut tx, event).await?;
+        tx.commit().await.map_err(platform::db::DbError::from)?;
+        Ok(())
     }
 
     pub async fn invitation(&self, token: &str) -> Result<InvitationDetails, IdentityError> {
@@ -171,7 +167,28 @@ impl Identity {
                 }
                 other => other.into(),
             })?;
+        let event = user_event(&user_id, &invitation.tenant_id, "identity.member.join")
+            .resource("invitation", [invitation.id.as_str()]);
+        self.record(&mut tx, event).await?;
         tx.commit().await.map_err(platform::db::DbError::from)?;
         Ok(())
+    }
+}
+
+fn invitation_mail(
+    inviter: &Principal,
+    tenant_name: &str,
+    invitation: &InvitationRecord,
+    link: &str,
+) -> OutgoingMail {
+    OutgoingMail {
+        to: invitation.email.clone(),
+        subject: format!("{} invited you to {tenant_name} on Rampart", inviter.name),
+        text: format!(
+            "{} ({}) invited you to join {tenant_name} on Rampart as {}.\n\nTo accept, open \
+             this link within 7 days. It works once:\n\n{link}\n\nIf you do not know this \
+             person, ignore this message.\n",
+            inviter.name, inviter.email, invitation.role
+        ),
     }
 }

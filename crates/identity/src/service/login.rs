@@ -3,12 +3,13 @@
 
 use std::net::IpAddr;
 
+use audit::{Actor, Event, Outcome};
 use platform::clock::Timestamp;
 use platform::mail::{OutgoingMail, enqueue};
 use sha2::{Digest, Sha256};
 
 use super::sessions::SessionStart;
-use super::{Identity, IdentityError, Principal, Realm, StartedSession, unix_secs};
+use super::{Identity, IdentityError, Principal, Realm, StartedSession, unix_secs, user_event};
 use crate::model::SecretText;
 use crate::model::email::Email;
 use crate::model::hashing::Verification;
@@ -16,6 +17,7 @@ use crate::model::recovery;
 use crate::model::session::Stage;
 use crate::model::throttle::Failures;
 use crate::store::throttle::FailureRow;
+use crate::store::users::UserRecord;
 use crate::store::{Conn, recovery as recovery_store, tenants, throttle, users};
 
 /// What a finished second step produced.
@@ -56,13 +58,19 @@ impl Identity {
         };
         drop(conn);
         let stored = user.as_ref().map(|u| u.password_hash.clone());
+        let failure = password_failure(user.as_ref());
         let verification = self.inner.hashing.verify(password.clone(), stored).await?;
         let (Some(user), Verification::Valid { needs_rehash }) = (user, verification) else {
             let alert_to = Email::parse(&identifier).ok();
-            self.record_failure(&key, failures, alert_to).await?;
+            self.record_failure(&key, failures, alert_to, failure)
+                .await?;
             return Err(IdentityError::BadCredentials);
         };
         if user.email_verified_at.is_none() {
+            let event = user_event(&user.id, &user.tenant_id, "identity.login")
+                .resource("user", [user.id.as_str()])
+                .outcome(Outcome::Denied);
+            self.record_refusal(event).await?;
             return Err(IdentityError::EmailNotVerified);
         }
         if needs_rehash {
@@ -72,10 +80,30 @@ impl Identity {
                 users::set_password_hash(&mut conn, &user.id, &hash).await?;
             }
         }
+        let replacing = replacing_cookie.map(crate::model::session::hash_secret);
+        let passed = PasswordPassed {
+            user: &user,
+            key: &key,
+            failures,
+            ip,
+            user_agent,
+        };
+        self.start_customer_login(passed, replacing.as_deref())
+            .await
+    }
+
+    /// Starts the session of a customer whose password was right: fully signed in, or due
+    /// a code, or due to enrol when their tenant requires 2FA.
+    async fn start_customer_login(
+        &self,
+        passed: PasswordPassed<'_>,
+        replacing: Option<&str>,
+    ) -> Result<StartedSession, IdentityError> {
+        let user = passed.user;
         let now = self.now();
         let mut tx = self.db().begin().await?;
-        if failures.count > 0 {
-            throttle::clear(&mut tx, &key).await?;
+        if passed.failures.count > 0 {
+            throttle::clear(&mut tx, passed.key).await?;
         }
         let tenant = tenants::get(&mut tx, &user.tenant_id).await?;
         let stage = if user.totp_secret.is_some() {
@@ -90,13 +118,13 @@ impl Identity {
             subject_id: &user.id,
             tenant_id: Some(&user.tenant_id),
             stage,
-            ip,
-            user_agent,
+            ip: passed.ip,
+            user_agent: passed.user_agent,
         };
-        let replacing = replacing_cookie.map(crate::model::session::hash_secret);
-        let session = self
-            .start_session(&mut tx, start, replacing.as_deref(), now)
-            .await?;
+        let session = self.start_session(&mut tx, start, replacing, now).await?;
+        let event = user_event(&user.id, &user.tenant_id, "identity.login")
+            .resource("session", [session.public_id.as_str()]);
+        self.record(&mut tx, event).await?;
         tx.commit().await.map_err(platform::db::DbError::from)?;
         Ok(session)
     }
@@ -117,13 +145,14 @@ impl Identity {
         Ok(failures)
     }
 
-    /// Counts a failure; the first time an account passes the free failures in a day, its
-    /// owner gets a mail saying so.
+    /// Counts a failure and records `event` saying what failed; the first time an account
+    /// passes the free failures in a day, its owner gets a mail saying so.
     pub(super) async fn record_failure(
         &self,
         key: &str,
         failures: Failures,
         alert_to: Option<Email>,
+        event: Event,
     ) -> Result<(), IdentityError> {
         let now = self.now();
         let policy = self.settings().throttle;
@@ -148,6 +177,7 @@ impl Identity {
             alerted_at,
         };
         throttle::put(&mut tx, key, row).await?;
+        self.record(&mut tx, event).await?;
         tx.commit().await.map_err(platform::db::DbError::from)?;
         if alerted_at != previous_alert {
             self.mail_queued();
@@ -191,27 +221,12 @@ impl Identity {
         let now = self.now();
         let mut tx = self.db().begin().await?;
         let user = users::by_id(&mut tx, &principal.subject_id).await?;
-        let sealed = user.totp_secret.as_deref().ok_or(IdentityError::BadCode)?;
-        let accepted = if is_totp_shaped(code) {
-            let secret = self.open_totp(sealed, &user.id)?;
-            let last = user.totp_last_step.and_then(|s| u64::try_from(s).ok());
-            match secret.verify(&super::two_factor::digits(code), unix_secs(now), last) {
-                Some(step) => users::advance_totp_step(&mut tx, &user.id, step_i64(step)).await?,
-                None => false,
-            }
-            .then_some(None)
-        } else {
-            let used =
-                recovery_store::redeem(&mut tx, &user.id, &recovery::hash(code), now).await?;
-            if used {
-                Some(Some(recovery_store::remaining(&mut tx, &user.id).await?))
-            } else {
-                None
-            }
-        };
-        let Some(recovery_codes_left) = accepted else {
+        let Some(recovery_codes_left) = self.redeem_code(&mut tx, &user, code, now).await? else {
             drop(tx);
-            self.record_failure(&key, failures, None).await?;
+            let event = user_event(&user.id, &user.tenant_id, "identity.login.second_factor")
+                .resource("session", [principal.session_public_id.as_str()])
+                .outcome(Outcome::Failed);
+            self.record_failure(&key, failures, None, event).await?;
             return Err(IdentityError::BadCode);
         };
         if failures.count > 0 {
@@ -228,11 +243,68 @@ impl Identity {
         let session = self
             .start_session(&mut tx, start, Some(&principal.session_hash), now)
             .await?;
+        if recovery_codes_left.is_some() {
+            let event = user_event(&user.id, &user.tenant_id, "identity.recovery_code.use")
+                .resource("user", [user.id.as_str()]);
+            self.record(&mut tx, event).await?;
+        }
+        let event = user_event(&user.id, &user.tenant_id, "identity.login.second_factor")
+            .resource("session", [session.public_id.as_str()]);
+        self.record(&mut tx, event).await?;
         tx.commit().await.map_err(platform::db::DbError::from)?;
         Ok(LoginOutcome {
             session,
             recovery_codes_left,
         })
+    }
+
+    /// Spends a TOTP code (refusing a step already used) or an unused recovery code.
+    /// `None` when the code is wrong; `Some(left)` with how many recovery codes are left
+    /// when one was used.
+    async fn redeem_code(
+        &self,
+        conn: &mut Conn,
+        user: &UserRecord,
+        code: &str,
+        now: Timestamp,
+    ) -> Result<Option<Option<i64>>, IdentityError> {
+        let sealed = user.totp_secret.as_deref().ok_or(IdentityError::BadCode)?;
+        if is_totp_shaped(code) {
+            let secret = self.open_totp(sealed, &user.id)?;
+            let last = user.totp_last_step.and_then(|s| u64::try_from(s).ok());
+            let accepted =
+                match secret.verify(&super::two_factor::digits(code), unix_secs(now), last) {
+                    Some(step) => users::advance_totp_step(conn, &user.id, step_i64(step)).await?,
+                    None => false,
+                };
+            return Ok(accepted.then_some(None));
+        }
+        if recovery_store::redeem(&mut *conn, &user.id, &recovery::hash(code), now).await? {
+            Ok(Some(Some(recovery_store::remaining(conn, &user.id).await?)))
+        } else {
+            Ok(None)
+        }
+    }
+}
+
+/// What the password step hands to the start of the session.
+struct PasswordPassed<'a> {
+    user: &'a UserRecord,
+    key: &'a str,
+    failures: Failures,
+    ip: IpAddr,
+    user_agent: &'a str,
+}
+
+/// The entry of a wrong password: anonymous, since the password did not prove who typed it;
+/// the account's tenant and id when the address has one, and never the address typed.
+fn password_failure(user: Option<&UserRecord>) -> Event {
+    let event = Event::new(Actor::anonymous(), "identity.login").outcome(Outcome::Failed);
+    match user {
+        Some(user) => event
+            .tenant(&user.tenant_id)
+            .resource("user", [user.id.as_str()]),
+        None => event.resource("user", std::iter::empty::<String>()),
     }
 }
 

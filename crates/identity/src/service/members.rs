@@ -100,6 +100,10 @@ impl Identity {
         users::mark_removed(&mut tx, &target.id, now).await?;
         sessions::delete_all_but(&mut tx, Realm::Customer.as_str(), &target.id, None).await?;
         tokens::revoke_all_of_user(&mut tx, &target.id, now).await?;
+        let event = self
+            .principal_event(principal, "identity.member.remove")
+            .resource("user", [target.id.as_str()]);
+        self.record(&mut tx, event).await?;
         tx.commit().await.map_err(platform::db::DbError::from)?;
         Ok(())
     }
@@ -120,9 +124,20 @@ impl Identity {
                 "turn on two-factor authentication for yourself first",
             ));
         }
-        let mut conn = self.db().connection().await?;
+        let mut tx = self.db().begin().await?;
         let since = required.then(|| self.now());
-        tenants::set_require_2fa(&mut conn, tenant_id, since).await?;
+        tenants::set_require_2fa(&mut tx, tenant_id, since).await?;
+        // An entry has no field for a value, so lifting the requirement is its own action.
+        let action = if required {
+            "identity.tenant.require_2fa"
+        } else {
+            "identity.tenant.require_2fa.off"
+        };
+        let event = self
+            .principal_event(principal, action)
+            .resource("tenant", [tenant_id]);
+        self.record(&mut tx, event).await?;
+        tx.commit().await.map_err(platform::db::DbError::from)?;
         Ok(())
     }
 }

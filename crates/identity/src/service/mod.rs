@@ -18,6 +18,7 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use audit::{Actor, AuditLog, Event};
 use platform::clock::{Clock, Timestamp};
 use platform::config::IdentityConfig;
 use platform::crypto::MasterKey;
@@ -30,6 +31,7 @@ use crate::model::password::PasswordPolicy;
 use crate::model::session::SessionPolicy;
 use crate::model::throttle::{Bucket, RateLimit, ThrottlePolicy};
 use crate::model::totp::TotpSecret;
+use crate::store::Conn;
 
 pub use accounts::SignUp;
 pub use error::{FieldErrors, IdentityError};
@@ -53,6 +55,8 @@ pub enum SetupError {
 /// What identity needs from the rest of Rampart.
 pub struct IdentityDeps {
     pub db: Db,
+    /// Where identity records log-ins, 2FA, session, token, membership and staff events.
+    pub audit: AuditLog,
     pub clock: Arc<dyn Clock>,
     pub master_key: Arc<MasterKey>,
     pub mailer: Mailer,
@@ -106,6 +110,7 @@ pub struct Identity {
 
 struct Inner {
     db: Db,
+    audit: AuditLog,
     clock: Arc<dyn Clock>,
     master_key: Arc<MasterKey>,
     mailer: Mailer,
@@ -129,6 +134,7 @@ impl Identity {
         Ok(Self {
             inner: Arc::new(Inner {
                 db: deps.db,
+                audit: deps.audit,
                 clock: deps.clock,
                 master_key: deps.master_key,
                 mailer: deps.mailer,
@@ -156,6 +162,46 @@ impl Identity {
 
     fn db(&self) -> &Db {
         &self.inner.db
+    }
+
+    /// The audit log identity records its events in.
+    pub fn audit(&self) -> &AuditLog {
+        &self.inner.audit
+    }
+
+    /// Appends `event` to the audit log inside the transaction of `conn`, so the entry exists
+    /// exactly when the change does. Call it last before the commit: on PostgreSQL it holds
+    /// the log's head until the transaction ends.
+    async fn record(&self, conn: &mut Conn, event: Event) -> Result<(), IdentityError> {
+        self.audit().record(conn, event).await?;
+        Ok(())
+    }
+
+    /// Records a refusal that changes nothing else, in a transaction of its own.
+    async fn record_refusal(&self, event: Event) -> Result<(), IdentityError> {
+        let mut tx = self.db().begin().await?;
+        self.record(&mut tx, event).await?;
+        tx.commit().await.map_err(platform::db::DbError::from)?;
+        Ok(())
+    }
+
+    /// A member of staff as the audit log names them: by pseudonym, never id, name or email.
+    fn staff_actor(&self, staff_id: &str) -> Actor {
+        Actor::staff(&self.audit().staff_pseudonym(staff_id))
+    }
+
+    /// An event done by a signed-in principal: a user in their tenant, or staff.
+    fn principal_event(&self, principal: &Principal, action: &str) -> Event {
+        match principal.realm {
+            Realm::Customer => {
+                let event = Event::new(Actor::user(&principal.subject_id), action);
+                match &principal.tenant_id {
+                    Some(tenant_id) => event.tenant(tenant_id),
+                    None => event,
+                }
+            }
+            Realm::Staff => Event::new(self.staff_actor(&principal.subject_id), action),
+        }
     }
 
     /// Takes one attempt from `ip`'s allowance for log-ins, sign-ups and resets.
@@ -206,6 +252,11 @@ impl Identity {
     fn mail_queued(&self) {
         self.inner.mailer.notify();
     }
+}
+
+/// An event done by a customer's user in their tenant.
+fn user_event(user_id: &str, tenant_id: &str, action: &str) -> Event {
+    Event::new(Actor::user(user_id), action).tenant(tenant_id)
 }
 
 /// Binds a sealed secret to its owner: a secret copied onto another account does not open.

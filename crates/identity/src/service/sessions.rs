@@ -33,6 +33,8 @@ impl Realm {
 pub struct StartedSession {
     pub cookie_value: SecretText,
     pub stage: Stage,
+    /// The `ses_…` id the sessions page and the audit log know it by.
+    pub public_id: String,
 }
 
 /// Who a request comes from, as established by its session cookie.
@@ -110,6 +112,7 @@ impl Identity {
         Ok(StartedSession {
             cookie_value: secret,
             stage: start.stage,
+            public_id: record.public_id,
         })
     }
 
@@ -192,8 +195,13 @@ impl Identity {
 
     /// Ends the session of `principal` (log-out).
     pub async fn end_session(&self, principal: &Principal) -> Result<(), IdentityError> {
-        let mut conn = self.db().connection().await?;
-        store::delete(&mut conn, &principal.session_hash).await?;
+        let mut tx = self.db().begin().await?;
+        store::delete(&mut tx, &principal.session_hash).await?;
+        let event = self
+            .principal_event(principal, "identity.logout")
+            .resource("session", [principal.session_public_id.as_str()]);
+        self.record(&mut tx, event).await?;
+        tx.commit().await.map_err(platform::db::DbError::from)?;
         Ok(())
     }
 
@@ -203,25 +211,41 @@ impl Identity {
         principal: &Principal,
         public_id: &str,
     ) -> Result<(), IdentityError> {
-        let mut conn = self.db().connection().await?;
+        let mut tx = self.db().begin().await?;
         let realm = principal.realm.as_str();
-        if store::delete_public(&mut conn, realm, &principal.subject_id, public_id).await? {
-            Ok(())
-        } else {
-            Err(IdentityError::NotFound)
+        if !store::delete_public(&mut tx, realm, &principal.subject_id, public_id).await? {
+            return Err(IdentityError::NotFound);
         }
+        let event = self
+            .principal_event(principal, "identity.session.end")
+            .resource("session", [public_id]);
+        self.record(&mut tx, event).await?;
+        tx.commit().await.map_err(platform::db::DbError::from)?;
+        Ok(())
     }
 
     /// Ends every session of the principal but the current one; returns how many ended.
     pub async fn end_other_sessions(&self, principal: &Principal) -> Result<u64, IdentityError> {
-        let mut conn = self.db().connection().await?;
+        let realm = principal.realm.as_str();
+        let mut tx = self.db().begin().await?;
+        let others: Vec<String> = store::of_principal(&mut tx, realm, &principal.subject_id)
+            .await?
+            .into_iter()
+            .filter(|s| s.id_hash != principal.session_hash)
+            .map(|s| s.public_id)
+            .collect();
         let ended = store::delete_all_but(
-            &mut conn,
-            principal.realm.as_str(),
+            &mut tx,
+            realm,
             &principal.subject_id,
             Some(&principal.session_hash),
         )
         .await?;
+        let event = self
+            .principal_event(principal, "identity.sessions.end_others")
+            .resource("session", others);
+        self.record(&mut tx, event).await?;
+        tx.commit().await.map_err(platform::db::DbError::from)?;
         Ok(ended)
     }
 
@@ -275,8 +299,13 @@ impl Identity {
                 "the password is incorrect",
             ));
         }
-        let mut conn = self.db().connection().await?;
-        store::set_proved(&mut conn, &principal.session_hash, self.now()).await?;
+        let mut tx = self.db().begin().await?;
+        store::set_proved(&mut tx, &principal.session_hash, self.now()).await?;
+        let event = self
+            .principal_event(principal, "identity.reauthenticate")
+            .resource("session", [principal.session_public_id.as_str()]);
+        self.record(&mut tx, event).await?;
+        tx.commit().await.map_err(platform::db::DbError::from)?;
         Ok(())
     }
 

@@ -5,6 +5,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
+use audit::{Actor, Event, Outcome};
 use platform::clock::Timestamp;
 use platform::ids::new_id;
 
@@ -17,10 +18,12 @@ use crate::model::email::Email;
 use crate::model::role::StaffRole;
 use crate::model::session::{Stage, hash_secret, new_secret};
 use crate::model::totp::TotpSecret;
-use crate::store::{links, staff};
+use crate::store::staff::StaffRecord;
+use crate::store::{Conn, links, staff};
 
 const SETUP: &str = "staff-setup";
 const SETUP_VALID: Duration = Duration::from_secs(24 * 3600);
+const STAFF_SECOND_FACTOR: &str = "identity.staff.login.second_factor";
 
 #[derive(Debug, Clone)]
 pub struct StaffMember {
@@ -68,6 +71,9 @@ impl Identity {
             expires_at,
         )
         .await?;
+        let event = Event::new(Actor::system("cli"), "identity.staff.create")
+            .resource("staff", [self.audit().staff_pseudonym(&id)]);
+        self.record(&mut tx, event).await?;
         tx.commit().await.map_err(platform::db::DbError::from)?;
         Ok(StaffSetupLink {
             member: StaffMember {
@@ -114,6 +120,9 @@ impl Identity {
         staff::set_password_hash(&mut tx, &id, &hash).await?;
         let start = staff_start(&id, Stage::MustEnrol, ip, user_agent);
         let session = self.start_session(&mut tx, start, None, now).await?;
+        let event = Event::new(self.staff_actor(&id), "identity.staff.setup")
+            .resource("staff", [self.audit().staff_pseudonym(&id)]);
+        self.record(&mut tx, event).await?;
         tx.commit().await.map_err(platform::db::DbError::from)?;
         Ok(session)
     }
@@ -165,6 +174,9 @@ impl Identity {
         let session = self
             .start_session(&mut tx, start, Some(&principal.session_hash), now)
             .await?;
+        let event = Event::new(self.staff_actor(&member.id), "identity.staff.2fa.enrol")
+            .resource("staff", [self.audit().staff_pseudonym(&member.id)]);
+        self.record(&mut tx, event).await?;
         tx.commit().await.map_err(platform::db::DbError::from)?;
         Ok(session)
     }
@@ -191,9 +203,10 @@ impl Identity {
         };
         drop(conn);
         let stored = member.as_ref().and_then(|m| m.password_hash.clone());
+        let failure = self.staff_password_failure(member.as_ref());
         let verification = self.inner.hashing.verify(password, stored).await?;
         let (Some(member), true) = (member, verification.is_valid()) else {
-            self.record_failure(&key, failures, None).await?;
+            self.record_failure(&key, failures, None, failure).await?;
             return Err(IdentityError::BadCredentials);
         };
         let stage = if member.totp_secret.is_some() {
@@ -208,6 +221,9 @@ impl Identity {
         }
         let start = staff_start(&member.id, stage, ip, user_agent);
         let session = self.start_session(&mut tx, start, None, now).await?;
+        let event = Event::new(self.staff_actor(&member.id), "identity.staff.login")
+            .resource("session", [session.public_id.as_str()]);
+        self.record(&mut tx, event).await?;
         tx.commit().await.map_err(platform::db::DbError::from)?;
         Ok(session)
     }
@@ -231,22 +247,12 @@ impl Identity {
         let now = self.now();
         let mut tx = self.db().begin().await?;
         let member = staff::by_id(&mut tx, &principal.subject_id).await?;
-        let sealed = member
-            .totp_secret
-            .as_deref()
-            .ok_or(IdentityError::BadCode)?;
-        let secret = self.open_totp(sealed, &member.id)?;
-        let last = member.totp_last_step.and_then(|s| u64::try_from(s).ok());
-        let step = is_totp_shaped(code)
-            .then(|| secret.verify(&digits(code), unix_secs(now), last))
-            .flatten();
-        let accepted = match step {
-            Some(step) => staff::advance_totp_step(&mut tx, &member.id, step_i64(step)).await?,
-            None => false,
-        };
-        if !accepted {
+        if !self.spend_staff_code(&mut tx, &member, code, now).await? {
             drop(tx);
-            self.record_failure(&key, failures, None).await?;
+            let event = Event::new(self.staff_actor(&member.id), STAFF_SECOND_FACTOR)
+                .resource("session", [principal.session_public_id.as_str()])
+                .outcome(Outcome::Failed);
+            self.record_failure(&key, failures, None, event).await?;
             return Err(IdentityError::BadCode);
         }
         if failures.count > 0 {
@@ -256,8 +262,43 @@ impl Identity {
         let session = self
             .start_session(&mut tx, start, Some(&principal.session_hash), now)
             .await?;
+        let event = Event::new(self.staff_actor(&member.id), STAFF_SECOND_FACTOR)
+            .resource("session", [session.public_id.as_str()]);
+        self.record(&mut tx, event).await?;
         tx.commit().await.map_err(platform::db::DbError::from)?;
         Ok(session)
+    }
+
+    /// Spends a TOTP code of a member of staff; false when it is wrong or its step was used.
+    async fn spend_staff_code(
+        &self,
+        conn: &mut Conn,
+        member: &StaffRecord,
+        code: &str,
+        now: Timestamp,
+    ) -> Result<bool, IdentityError> {
+        let sealed = member
+            .totp_secret
+            .as_deref()
+            .ok_or(IdentityError::BadCode)?;
+        let secret = self.open_totp(sealed, &member.id)?;
+        let last = member.totp_last_step.and_then(|s| u64::try_from(s).ok());
+        let step = is_totp_shaped(code)
+            .then(|| secret.verify(&digits(code), unix_secs(now), last))
+            .flatten();
+        Ok(match step {
+            Some(step) => staff::advance_totp_step(conn, &member.id, step_i64(step)).await?,
+            None => false,
+        })
+    }
+
+    /// The entry of a wrong staff password: anonymous, naming the account by pseudonym when
+    /// the address has one, and never the address typed.
+    fn staff_password_failure(&self, member: Option<&StaffRecord>) -> Event {
+        let ids = member.map(|m| self.audit().staff_pseudonym(&m.id));
+        Event::new(Actor::anonymous(), "identity.staff.login")
+            .resource("staff", ids)
+            .outcome(Outcome::Failed)
     }
 }
 

@@ -102,8 +102,13 @@ impl Identity {
             last_used_ip: None,
             revoked_at: None,
         };
-        let mut conn = self.db().connection().await?;
-        store::insert(&mut conn, &record, &api_token::lookup_hash(secret.expose())).await?;
+        let mut tx = self.db().begin().await?;
+        store::insert(&mut tx, &record, &api_token::lookup_hash(secret.expose())).await?;
+        let event = self
+            .principal_event(principal, "identity.token.create")
+            .resource("token", [record.id.as_str()]);
+        self.record(&mut tx, event).await?;
+        tx.commit().await.map_err(platform::db::DbError::from)?;
         Ok(CreatedToken {
             id: record.id,
             secret,
@@ -123,12 +128,16 @@ impl Identity {
 
     pub async fn revoke_token(&self, principal: &Principal, id: &str) -> Result<(), IdentityError> {
         require_customer(principal)?;
-        let mut conn = self.db().connection().await?;
-        if store::revoke(&mut conn, &principal.subject_id, id, self.now()).await? {
-            Ok(())
-        } else {
-            Err(IdentityError::NotFound)
+        let mut tx = self.db().begin().await?;
+        if !store::revoke(&mut tx, &principal.subject_id, id, self.now()).await? {
+            return Err(IdentityError::NotFound);
         }
+        let event = self
+            .principal_event(principal, "identity.token.revoke")
+            .resource("token", [id]);
+        self.record(&mut tx, event).await?;
+        tx.commit().await.map_err(platform::db::DbError::from)?;
+        Ok(())
     }
 
     /// The principal of a bearer token. A malformed token or one with a bad checksum is

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use super::login::{is_totp_shaped, step_i64};
 use super::sessions::SessionStart;
-use super::{Identity, IdentityError, Principal, Realm, StartedSession, unix_secs};
+use super::{Identity, IdentityError, Principal, Realm, StartedSession, unix_secs, user_event};
 use crate::model::session::Stage;
 use crate::model::totp::TotpSecret;
 use crate::model::{SecretText, enrolment_qr, recovery};
@@ -100,6 +100,9 @@ impl Identity {
         let session = self
             .start_session(&mut tx, start, Some(&principal.session_hash), now)
             .await?;
+        let event = user_event(&user.id, &user.tenant_id, "identity.2fa.enrol")
+            .resource("user", [user.id.as_str()]);
+        self.record(&mut tx, event).await?;
         tx.commit().await.map_err(platform::db::DbError::from)?;
         Ok((codes, session))
     }
@@ -117,6 +120,9 @@ impl Identity {
         }
         users::set_totp(&mut tx, &user.id, None, None, now).await?;
         recovery_store::replace(&mut tx, &user.id, &[]).await?;
+        let event = user_event(&user.id, &user.tenant_id, "identity.2fa.disable")
+            .resource("user", [user.id.as_str()]);
+        self.record(&mut tx, event).await?;
         tx.commit().await.map_err(platform::db::DbError::from)?;
         Ok(())
     }
@@ -137,6 +143,13 @@ impl Identity {
         let codes = recovery::generate();
         let hashes: Vec<String> = codes.iter().map(|c| recovery::hash(c.expose())).collect();
         recovery_store::replace(&mut tx, &user.id, &hashes).await?;
+        let event = user_event(
+            &user.id,
+            &user.tenant_id,
+            "identity.recovery_codes.regenerate",
+        )
+        .resource("user", [user.id.as_str()]);
+        self.record(&mut tx, event).await?;
         tx.commit().await.map_err(platform::db::DbError::from)?;
         Ok(codes)
     }

@@ -4,6 +4,7 @@
 //! on a self-signed certificate with SQLite in `./data`. [`load`] layers a TOML file and
 //! `RAMPART_SECTION__KEY` environment variables over those defaults.
 
+mod audit;
 mod identity;
 mod load;
 mod mail;
@@ -15,6 +16,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+pub use audit::AuditConfig;
 pub use identity::IdentityConfig;
 pub use load::{ConfigError, KeyError, load};
 pub use mail::MailConfig;
@@ -35,6 +37,7 @@ pub struct Config {
     pub jobs: JobsConfig,
     pub keys: KeysConfig,
     pub identity: IdentityConfig,
+    pub audit: AuditConfig,
     pub mail: MailConfig,
 }
 
@@ -210,6 +213,20 @@ impl Config {
         }
     }
 
+    /// The audit log's name in its checkpoints: `audit.origin`, or the public host + `/audit`.
+    pub fn audit_origin(&self) -> String {
+        if let Some(origin) = &self.audit.origin {
+            return origin.clone();
+        }
+        let host = self
+            .server
+            .public_url
+            .as_ref()
+            .and_then(|url| url.host_str().map(str::to_owned))
+            .unwrap_or_else(|| "localhost".to_owned());
+        format!("{host}/audit")
+    }
+
     /// The staff console's URL, given the port the staff listener actually bound.
     pub fn staff_url(&self, bound_staff_port: u16) -> String {
         match &self.server.staff_url {
@@ -313,6 +330,7 @@ impl Config {
         }
         let mut push = |error: KeyError| errors.push(error);
         self.identity.validate(&mut push);
+        self.audit.validate(&mut push);
         self.mail.validate(&mut push);
         errors
     }

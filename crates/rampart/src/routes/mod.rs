@@ -8,9 +8,10 @@ mod trust;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::middleware::from_fn_with_state;
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::Redirect;
 use axum::routing::get;
+use identity::http::{AccessLogToken, AccessLogViewer};
 use platform::web::{CsrfGuard, assets_router, csrf_protect, problem_pages_router};
 
 use crate::app::AppState;
@@ -22,14 +23,19 @@ pub(crate) fn public(state: AppState, csrf: CsrfGuard) -> Router {
     let forms = Router::new()
         .merge(identity::http::public_router(state.identity.clone()))
         .route_layer(from_fn_with_state(csrf, csrf_protect));
+    let transparency = Router::new()
+        .merge(audit::http::api_router::<AppState, AccessLogToken>())
+        .merge(audit::http::pages_router::<AppState, AccessLogViewer>());
     Router::new()
         .route("/", get(|| async { Redirect::to("/security") }))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/security", get(trust::page))
         .merge(forms)
+        .merge(transparency)
         .merge(problem_pages_router())
         .merge(assets_router())
+        .layer(from_fn(audit::context::capture))
         .with_state(state)
 }
 
@@ -44,6 +50,7 @@ pub(crate) fn staff(state: AppState, csrf: CsrfGuard) -> Router {
         .route("/readyz", get(health::readyz))
         .merge(forms)
         .merge(assets_router())
+        .layer(from_fn(audit::context::capture))
         .with_state(state)
 }
 

@@ -7,6 +7,7 @@
     reason = "tests fail loudly"
 )]
 
+mod audit;
 mod bad_requests;
 mod browser;
 mod config_cli;

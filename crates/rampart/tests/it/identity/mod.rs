@@ -6,7 +6,7 @@ mod csrf;
 mod members;
 mod sessions;
 mod staff;
-mod support;
+pub(crate) mod support;
 mod throttle;
 mod tokens;
 mod two_factor;

@@ -1,0 +1,7 @@
+//! The audit log through its real interfaces: the transparency API, the access-log page, the
+//! `rampart audit` commands, and whole processes killed under load.
+
+mod api;
+mod cli;
+mod durability;
+mod support;
