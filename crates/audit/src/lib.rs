@@ -15,8 +15,10 @@ pub mod http;
 pub mod model;
 pub mod service;
 pub mod store;
+mod trust;
 
 pub use context::RequestMeta;
 pub use model::entry::{Actor, ActorKind, Entry, Event, Outcome};
 pub use service::{AuditError, AuditLog, AuditUnavailable};
 pub use store::MIGRATIONS;
+pub use trust::trust_section;

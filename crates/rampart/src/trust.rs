@@ -1,13 +1,18 @@
 //! The sections of the trust page, gathered from each capability in the order a customer
 //! reads them. A capability adds its section here when it is wired in.
 
+use audit::AuditLog;
 use platform::config::Config;
 use platform::web::TrustSection;
 
-pub(crate) fn sections(config: &Config) -> Vec<TrustSection> {
+pub(crate) fn sections(config: &Config, audit: &AuditLog) -> Vec<TrustSection> {
     let mut sections = foundation();
-    // Accounts come right after encryption: the two questions customers ask first.
-    sections.splice(1..1, identity::trust_sections(&config.identity));
+    // Accounts come right after encryption: the two questions customers ask first; then
+    // who can see their data, and how they can check.
+    let identity = identity::trust_sections(&config.identity);
+    let after_identity = 1 + identity.len();
+    sections.splice(1..1, identity);
+    sections.insert(after_identity, audit::trust_section(audit));
     sections
 }
 

@@ -16,7 +16,7 @@ struct TrustPage {
 
 pub(super) async fn page(State(state): State<AppState>) -> Response {
     let page = TrustPage {
-        sections: crate::trust::sections(&state.config),
+        sections: crate::trust::sections(&state.config, &state.audit),
         fingerprint: state.certificates.fingerprint(),
     };
     match page.render() {

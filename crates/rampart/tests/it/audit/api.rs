@@ -291,3 +291,26 @@ async fn consecutive_checkpoints_are_signed_and_consistent() {
     let (status, _) = api_get(&app.app, "/api/v1/audit/consistency?from=0&to=1", &c.token).await;
     assert_eq!(status, 400);
 }
+
+#[tokio::test]
+async fn the_trust_page_publishes_the_key_that_checks_checkpoints() {
+    let app = spawn_with_mail().await;
+    let (status, key) = api_get(&app.app, "/api/v1/audit/public-key", "").await;
+    assert_eq!(status, 200);
+    assert_eq!(key["algorithm"], "Ed25519");
+    assert!(
+        key["pem"]
+            .as_str()
+            .unwrap()
+            .starts_with("-----BEGIN PUBLIC KEY-----")
+    );
+    let page = app
+        .app
+        .get(&app.app.url("/security"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(r#"id="access-log""#));
+    assert!(page.contains(key["verifier_key"].as_str().unwrap()));
+}

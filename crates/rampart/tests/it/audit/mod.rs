@@ -2,6 +2,7 @@
 //! `rampart audit` commands, and whole processes killed under load.
 
 mod api;
+mod browser;
 mod cli;
 mod durability;
 mod support;
