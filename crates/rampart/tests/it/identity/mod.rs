@@ -1,6 +1,7 @@
 //! Identity through its real interfaces: pages, the API, mail over SMTP, the CLI.
 
 mod accounts;
+mod audit_events;
 mod browser;
 mod csrf;
 mod members;
