@@ -322,7 +322,8 @@ mod tests {
     #[test]
     fn every_field_changes_the_encoding() {
         let base = entry().encode();
-        let changes: Vec<Box<dyn Fn(&mut Entry)>> = vec![
+        type Change = Box<dyn Fn(&mut Entry)>;
+        let changes: Vec<Change> = vec![
             Box::new(|e| e.index = 8),
             Box::new(|e| e.time = Timestamp::from_millis(1)),
             Box::new(|e| e.event.actor.kind = ActorKind::Token),

@@ -59,7 +59,7 @@ pub async fn export(
         ExportFormat::Csv => {
             let mut writer = csv::Writer::from_writer(out);
             writer.write_record(CSV_HEADER)?;
-            Sink::Csv(writer)
+            Sink::Csv(Box::new(writer))
         }
         ExportFormat::JsonLines => Sink::Lines(out, Vec::new()),
     };
@@ -86,7 +86,7 @@ pub async fn export(
 }
 
 enum Sink<'a> {
-    Csv(csv::Writer<&'a mut dyn Write>),
+    Csv(Box<csv::Writer<&'a mut dyn Write>>),
     Lines(&'a mut dyn Write, Vec<u8>),
 }
 

@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use super::extract::ApiCaller;
 use super::respond::identity_problem;
-use crate::{Identity, IdentityError};
 use crate::service::TokenView;
+use crate::{Identity, IdentityError};
 
 #[derive(Serialize)]
 struct Me {

@@ -88,8 +88,9 @@ where
                 StatusCode::FORBIDDEN,
                 &Notice {
                     title: "Access log".into(),
-                    message: "Only the owner and admins of your organisation can see its access log."
-                        .into(),
+                    message:
+                        "Only the owner and admins of your organisation can see its access log."
+                            .into(),
                     link: Some(("/account/security".into(), "Back to your account".into())),
                 },
             )),

@@ -20,8 +20,8 @@ use axum::routing::{get, post};
 
 use crate::Identity;
 
-pub use cookies::{SESSION_COOKIE, STAFF_COOKIE};
 pub use audit_readers::{AccessLogToken, AccessLogViewer};
+pub use cookies::{SESSION_COOKIE, STAFF_COOKIE};
 pub use extract::{ApiCaller, Client, SignedIn, StaffSignedIn};
 
 /// The customer pages and the identity API, for the public listener.

@@ -133,6 +133,7 @@ async fn tenant_a_cannot_read_tenant_b_entries_or_proofs_and_trying_is_logged() 
     );
 
     let a_entries = access_log(&app.app, &a.token, "").await;
+    let b_id = b_index.to_string();
     assert!(
         a_entries
             .iter()
@@ -140,7 +141,7 @@ async fn tenant_a_cannot_read_tenant_b_entries_or_proofs_and_trying_is_logged() 
     );
     let denial = a_entries
         .iter()
-        .find(|e| e["action"] == "audit.proof.read" && e["resource_ids"][0] == b_index.to_string())
+        .find(|e| e["action"] == "audit.proof.read" && e["resource_ids"][0] == b_id.as_str())
         .expect("the refused proof request is in A's log");
     assert_eq!(denial["outcome"], "denied");
     assert!(
