@@ -32,16 +32,34 @@ enum Command {
         /// Concurrent keep-alive connections
         #[arg(long, default_value_t = 32)]
         connections: usize,
+        /// Audit log sizes at which proofs and checkpoints are timed; the last is verified
+        #[arg(long, value_delimiter = ',', default_value = "10000,1000000,10000000")]
+        audit_sizes: Vec<u64>,
+        /// Run only the audit log's in-process benchmarks and print them
+        #[arg(long)]
+        audit_only: bool,
     },
 }
 
 fn main() -> ExitCode {
+    // The benchmarks time code in this process (hashing, the audit log): they must run
+    // optimised, so a debug build hands over to a release build of itself.
+    if cfg!(debug_assertions) && std::env::args().nth(1).as_deref() == Some("bench") {
+        return system::rerun_released();
+    }
     let result = match Cli::parse().command {
         Command::Ci => ci::run_all(),
         Command::Bench {
             seconds,
             connections,
-        } => bench::run_bench(seconds, connections),
+            audit_sizes,
+            audit_only,
+        } => bench::run_bench(&bench::BenchOptions {
+            seconds,
+            connections,
+            audit_sizes,
+            audit_only,
+        }),
     };
     match result {
         Ok(code) => code,

@@ -46,3 +46,20 @@ pub fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
         .args(packages)
         .env("DEBIAN_FRONTEND", "noninteractive"))
 }
+
+/// Runs this same command from a release build of xtask, and exits with its status.
+pub fn rerun_released() -> std::process::ExitCode {
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(root())
+        .args(["run", "--quiet", "--release", "--locked", "--package", "xtask", "--"])
+        .args(std::env::args().skip(1))
+        .status();
+    match status {
+        Ok(status) if status.success() => std::process::ExitCode::SUCCESS,
+        Ok(_) => std::process::ExitCode::FAILURE,
+        Err(err) => {
+            eprintln!("xtask: cannot start the release build of xtask: {err}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

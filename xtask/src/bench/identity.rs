@@ -202,14 +202,14 @@ fn median(samples: &mut [f64]) -> f64 {
     }
 }
 
-struct Account {
+pub(super) struct Account {
     login: LoginForm,
-    api_token: String,
+    pub api_token: String,
 }
 
 /// Signs up, confirms the address by the mailed link, logs in and creates an API token,
 /// all through the pages a browser would use.
-async fn set_up_account(server: &Server) -> anyhow::Result<Account> {
+pub(super) async fn set_up_account(server: &Server) -> anyhow::Result<Account> {
     let mut browser = Browser::new(server.public)?;
     browser.get("/signup").await?.expect(200, "GET /signup")?;
     let fields = [

@@ -5,6 +5,9 @@
 //! the cheapest route, and for log-ins the Argon2id bound timed here), because absolute
 //! numbers on a shared machine mean little.
 
+mod audit;
+mod audit_reads;
+mod audit_report;
 mod browser;
 mod flood;
 mod identity;
@@ -59,7 +62,11 @@ fn free_port() -> anyhow::Result<u16> {
 /// Starts Rampart with its default configuration, except the per-address allowance and the
 /// hashing settings of `identity` (the defaults too, passed so that the Argon2id bound
 /// timed here uses the very parameters the server runs with).
-fn start_server(binary: &Path, identity: &IdentityConfig) -> anyhow::Result<Server> {
+fn start_server(
+    binary: &Path,
+    identity: &IdentityConfig,
+    extra: &[(&str, &str)],
+) -> anyhow::Result<Server> {
     let dir = tempfile::tempdir()?;
     let public = free_port()?;
     let mut command = Command::new(binary);
@@ -87,6 +94,9 @@ fn start_server(binary: &Path, identity: &IdentityConfig) -> anyhow::Result<Serv
         )
         .stdout(Stdio::null());
     command.env("RAMPART_LISTEN__PUBLIC", format!("127.0.0.1:{public}"));
+    for (name, value) in extra {
+        command.env(name, value);
+    }
     for listener in ["REDIRECT", "STAFF", "METRICS"] {
         command.env(
             format!("RAMPART_LISTEN__{listener}"),
@@ -235,24 +245,43 @@ fn machine() -> String {
     format!("{} cores ({cpu})", cores())
 }
 
-pub fn run_bench(seconds: u64, connections: usize) -> anyhow::Result<ExitCode> {
+/// What `cargo xtask bench` measures.
+pub struct BenchOptions {
+    pub seconds: u64,
+    pub connections: usize,
+    /// Sizes of the audit log at which proofs and checkpoints are timed; the last is verified.
+    pub audit_sizes: Vec<u64>,
+    /// Only the audit log's benchmarks, printed and not written to docs/PERFORMANCE.md.
+    pub audit_only: bool,
+}
+
+pub fn run_bench(options: &BenchOptions) -> anyhow::Result<ExitCode> {
+    let (seconds, connections) = (options.seconds, options.connections);
+    let load_average = std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(", "))
+        .unwrap_or_else(|_| "unknown".into());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    if options.audit_only {
+        let work = tempfile::tempdir()?;
+        let figures = runtime.block_on(audit::measure(seconds, work.path(), &options.audit_sizes))?;
+        println!("{}", report::audit_details(&figures));
+        return Ok(ExitCode::SUCCESS);
+    }
     run(
         Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
             .current_dir(root())
             .args(["build", "--release", "--locked", "-p", "rampart"]),
     )?;
-    let load_average = std::fs::read_to_string("/proc/loadavg")
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(", "))
-        .unwrap_or_else(|_| "unknown".into());
     let binary = root().join("target/release/rampart");
     let config = IdentityConfig::default();
-    let server = start_server(&binary, &config)?;
+    let server = start_server(&binary, &config, &[])?;
+    let unaudited = start_server(&binary, &config, &[("RAMPART_AUDIT__RECORD_READS", "false")])?;
     let pid = server.pid();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let (idle, serving, identity) = runtime.block_on(async {
+    let (idle, serving, read_cost, identity) = runtime.block_on(async {
         wait_ready(server.public).await?;
+        wait_ready(unaudited.public).await?;
         tokio::time::sleep(Duration::from_secs(1)).await;
         let idle = resident_mib(pid);
         let base = format!("https://127.0.0.1:{}", server.public);
@@ -263,12 +292,17 @@ pub fn run_bench(seconds: u64, connections: usize) -> anyhow::Result<ExitCode> {
         ] {
             eprintln!("xtask: {name} for {seconds} s with {connections} connections");
             let url = format!("{base}{path}");
-            serving.push(serving::load(name, url, seconds, connections, pid).await?);
+            serving.push(serving::load(name, url, seconds, connections, pid, None).await?);
         }
+        let read_cost = audit_reads::measure(&server, &unaudited, seconds).await?;
         let identity = identity::measure(&server, &config, seconds).await?;
-        anyhow::Ok((idle, serving, identity))
+        anyhow::Ok((idle, serving, read_cost, identity))
     })?;
     drop(server);
+    drop(unaudited);
+    let work = tempfile::tempdir()?;
+    let audit = runtime.block_on(audit::measure(seconds, work.path(), &options.audit_sizes))?;
+    drop(work);
     let report = report::render(&report::Run {
         load_average: &load_average,
         idle_mib: idle,
@@ -276,6 +310,8 @@ pub fn run_bench(seconds: u64, connections: usize) -> anyhow::Result<ExitCode> {
         seconds,
         connections,
         identity: &identity,
+        read_cost: &read_cost,
+        audit: &audit,
     });
     let path = root().join("docs/PERFORMANCE.md");
     std::fs::create_dir_all(root().join("docs"))?;

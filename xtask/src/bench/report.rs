@@ -4,6 +4,8 @@ use std::fmt::Write as _;
 
 use platform::clock::{Clock as _, SystemClock};
 
+use super::audit::AuditFigures;
+use super::audit_reads::ReadCost;
 use super::flood::{Latencies, PROBE_INTERVAL};
 use super::identity::IdentityFigures;
 use super::serving::Stats;
@@ -24,6 +26,8 @@ pub(super) struct Run<'a> {
     pub seconds: u64,
     pub connections: usize,
     pub identity: &'a IdentityFigures,
+    pub read_cost: &'a ReadCost,
+    pub audit: &'a AuditFigures,
 }
 
 fn verdict(pass: bool) -> &'static str {
@@ -60,7 +64,13 @@ pub(super) fn render(run: &Run<'_>) -> String {
     targets(&mut out, run);
     serving(&mut out, run);
     identity(&mut out, run.identity);
+    out.push_str(&super::audit_report::details(Some(run.read_cost), run.audit));
     out
+}
+
+/// The audit log's figures alone, for `cargo xtask bench --audit-only`.
+pub(super) fn audit_details(audit: &AuditFigures) -> String {
+    super::audit_report::details(None, audit)
 }
 
 fn targets(out: &mut String, run: &Run<'_>) {
@@ -110,9 +120,11 @@ fn targets(out: &mut String, run: &Run<'_>) {
     let _ = writeln!(
         out,
         "| peak resident memory in the whole run | {overall:.1} MiB | under \
-         {MEMORY_OVERALL_MB:.0} MB = {overall_limit:.0} MiB | {} |\n",
+         {MEMORY_OVERALL_MB:.0} MB = {overall_limit:.0} MiB | {} |",
         verdict(overall < overall_limit)
     );
+    super::audit_report::targets(out, run.read_cost, run.audit);
+    let _ = writeln!(out);
 }
 
 fn serving(out: &mut String, run: &Run<'_>) {

@@ -31,6 +31,7 @@ pub(super) async fn load(
     seconds: u64,
     connections: usize,
     pid: u32,
+    bearer: Option<&str>,
 ) -> anyhow::Result<Stats> {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let errors = Arc::new(AtomicU64::new(0));
@@ -41,11 +42,16 @@ pub(super) async fn load(
         // One client per worker: one keep-alive connection each.
         let client = client()?;
         let (url, errors) = (url.clone(), errors.clone());
+        let bearer = bearer.map(str::to_owned);
         workers.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             while Instant::now() < deadline {
                 let sent = Instant::now();
-                match client.get(&url).send().await {
+                let mut request = client.get(&url);
+                if let Some(token) = &bearer {
+                    request = request.bearer_auth(token);
+                }
+                match request.send().await {
                     Ok(response) if response.status().is_success() => {
                         let _ = response.bytes().await;
                         latencies.push(sent.elapsed());
