@@ -51,7 +51,15 @@ pub fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
 pub fn rerun_released() -> std::process::ExitCode {
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(root())
-        .args(["run", "--quiet", "--release", "--locked", "--package", "xtask", "--"])
+        .args([
+            "run",
+            "--quiet",
+            "--release",
+            "--locked",
+            "--package",
+            "xtask",
+            "--",
+        ])
         .args(std::env::args().skip(1))
         .status();
     match status {

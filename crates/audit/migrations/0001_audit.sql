@@ -1,6 +1,7 @@
--- The audit log: its entries, the complete nodes of its Merkle tree, the tree's head, and
--- the signed checkpoints. Rampart only ever inserts into audit_entries, audit_nodes and
--- audit_checkpoints; the one row of audit_head moves forward with every append.
+-- The audit log: its entries (each with its leaf of the Merkle tree and the subtrees it
+-- completes), the tree's head, and the signed checkpoints. Rampart only ever inserts into
+-- audit_entries and audit_checkpoints; the one row of audit_head moves forward with every
+-- append.
 
 CREATE TABLE audit_head (
     id INTEGER PRIMARY KEY,
@@ -24,17 +25,14 @@ CREATE TABLE audit_entries (
     grant_id TEXT,
     outcome TEXT NOT NULL,
     request_id TEXT,
-    client_ip TEXT
+    client_ip TEXT,
+    -- 32 bytes per hash: the entry's leaf, SHA-256(0x00 ‖ canonical encoding), then the
+    -- complete subtrees its leaf completes, level 1 upwards (the subtree of 2^level leaves
+    -- starting at leaf i * 2^level is completed by leaf (i + 1) * 2^level - 1). Proofs read
+    -- them; verification recomputes them.
+    tree_hashes BYTEA NOT NULL
 );
 CREATE INDEX audit_entries_tenant ON audit_entries (tenant_id, idx);
-
--- Complete subtrees of 2^level leaves starting at leaf idx * 2^level; level 0 are the leaves.
-CREATE TABLE audit_nodes (
-    level INTEGER NOT NULL,
-    idx BIGINT NOT NULL,
-    hash BYTEA NOT NULL,
-    PRIMARY KEY (level, idx)
-);
 
 CREATE TABLE audit_checkpoints (
     tree_size BIGINT PRIMARY KEY,

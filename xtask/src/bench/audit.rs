@@ -89,12 +89,19 @@ fn tenant_of(index: u64) -> String {
 
 /// A read of one contact by a token, the most common entry of a busy log.
 fn event(n: u64) -> Event {
-    Event::new(Actor::token("tok_0193b4c7e5a77c3d9a0b1c2d3e4f5a6b"), "vault.contact.read")
-        .tenant(&tenant_of(n))
-        .resource("contact", [format!("ctc_0193b4c7e5a77c3d{n:016x}")])
+    Event::new(
+        Actor::token("tok_0193b4c7e5a77c3d9a0b1c2d3e4f5a6b"),
+        "vault.contact.read",
+    )
+    .tenant(&tenant_of(n))
+    .resource("contact", [format!("ctc_0193b4c7e5a77c3d{n:016x}")])
 }
 
-pub(super) async fn measure(seconds: u64, work: &std::path::Path, sizes: &[u64]) -> anyhow::Result<AuditFigures> {
+pub(super) async fn measure(
+    seconds: u64,
+    work: &std::path::Path,
+    sizes: &[u64],
+) -> anyhow::Result<AuditFigures> {
     let mut appends = Vec::new();
     let sqlite = format!("sqlite://{}/appends.db", work.display());
     appends.push(measure_appends("SQLite", &sqlite, seconds).await?);
@@ -185,7 +192,9 @@ async fn fill(db: &Db, from: u64, to: u64) -> anyhow::Result<()> {
 
 /// Proof latency at random entries, and the time to sign a checkpoint after one append.
 async fn measure_at(db: &Db, log: &AuditLog, size: u64) -> anyhow::Result<ScalePoint> {
-    log.checkpoint_if_grown().await?.context("the filled log was not checkpointed")?;
+    log.checkpoint_if_grown()
+        .await?
+        .context("the filled log was not checkpointed")?;
     let mut proofs = Vec::with_capacity(PROOFS);
     let mut state = 0x9e37_79b9_7f4a_7c15u64 ^ size;
     for _ in 0..PROOFS {
@@ -195,7 +204,8 @@ async fn measure_at(db: &Db, log: &AuditLog, size: u64) -> anyhow::Result<ScaleP
         let index = state % size;
         let actor = Actor::token("tok_bench");
         let started = Instant::now();
-        log.inclusion_proof(&actor, &tenant_of(index), index, Some(size)).await?;
+        log.inclusion_proof(&actor, &tenant_of(index), index, Some(size))
+            .await?;
         proofs.push(started.elapsed());
     }
     let mut checkpoints = Vec::with_capacity(CHECKPOINTS);
@@ -204,7 +214,9 @@ async fn measure_at(db: &Db, log: &AuditLog, size: u64) -> anyhow::Result<ScaleP
         log.record(&mut tx, event(size + n)).await?;
         tx.commit().await?;
         let started = Instant::now();
-        log.checkpoint_if_grown().await?.context("no checkpoint after an append")?;
+        log.checkpoint_if_grown()
+            .await?
+            .context("no checkpoint after an append")?;
         checkpoints.push(started.elapsed());
     }
     let ms = |samples: &mut Vec<Duration>, q: f64| {

@@ -47,8 +47,13 @@ pub(super) async fn measure(on: &Server, off: &Server, seconds: u64) -> anyhow::
             .await?
             .json()
             .await?;
-        let token_id = me["token_id"].as_str().context("/api/v1/me names no token")?;
-        let url = format!("https://127.0.0.1:{}/api/v1/tokens/{token_id}", server.public);
+        let token_id = me["token_id"]
+            .as_str()
+            .context("/api/v1/me names no token")?;
+        let url = format!(
+            "https://127.0.0.1:{}/api/v1/tokens/{token_id}",
+            server.public
+        );
         targets.push((url, account.api_token));
     }
     let mut cost = ReadCost {
@@ -62,8 +67,19 @@ pub(super) async fn measure(on: &Server, off: &Server, seconds: u64) -> anyhow::
             } else {
                 ("GET /api/v1/tokens/{id}, every read audited", &targets[0])
             };
-            eprintln!("xtask: {name} (round {}) for {seconds} s with {READERS} connections", round + 1);
-            let stats = load(name, url.clone(), seconds, READERS, server.pid(), Some(token)).await?;
+            eprintln!(
+                "xtask: {name} (round {}) for {seconds} s with {READERS} connections",
+                round + 1
+            );
+            let stats = load(
+                name,
+                url.clone(),
+                seconds,
+                READERS,
+                server.pid(),
+                Some(token),
+            )
+            .await?;
             if i == 0 {
                 cost.off.push(stats);
             } else {

@@ -87,7 +87,10 @@ pub(super) fn details(reads: Option<&ReadCost>, audit: &AuditFigures) -> String 
              audit on, each read's entry is committed (through the group-commit writer) before \
              the token's details are sent.\n"
         );
-        let _ = writeln!(out, "| round | requests/s | p50 | p99 | errors |\n|---|---:|---:|---:|---:|");
+        let _ = writeln!(
+            out,
+            "| round | requests/s | p50 | p99 | errors |\n|---|---:|---:|---:|---:|"
+        );
         for s in reads.off.iter().chain(&reads.on) {
             let _ = writeln!(
                 out,
@@ -107,7 +110,11 @@ pub(super) fn details(reads: Option<&ReadCost>, audit: &AuditFigures) -> String 
     );
     let _ = writeln!(out, "| engine | appends/s | seconds |\n|---|---:|---:|");
     for a in &audit.appends {
-        let _ = writeln!(out, "| {} | {:.0} | {:.1} |", a.engine, a.per_second, a.seconds);
+        let _ = writeln!(
+            out,
+            "| {} | {:.0} | {:.1} |",
+            a.engine, a.per_second, a.seconds
+        );
     }
     let _ = writeln!(
         out,

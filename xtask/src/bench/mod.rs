@@ -265,7 +265,8 @@ pub fn run_bench(options: &BenchOptions) -> anyhow::Result<ExitCode> {
         .build()?;
     if options.audit_only {
         let work = tempfile::tempdir()?;
-        let figures = runtime.block_on(audit::measure(seconds, work.path(), &options.audit_sizes))?;
+        let figures =
+            runtime.block_on(audit::measure(seconds, work.path(), &options.audit_sizes))?;
         println!("{}", report::audit_details(&figures));
         return Ok(ExitCode::SUCCESS);
     }
@@ -277,7 +278,11 @@ pub fn run_bench(options: &BenchOptions) -> anyhow::Result<ExitCode> {
     let binary = root().join("target/release/rampart");
     let config = IdentityConfig::default();
     let server = start_server(&binary, &config, &[])?;
-    let unaudited = start_server(&binary, &config, &[("RAMPART_AUDIT__RECORD_READS", "false")])?;
+    let unaudited = start_server(
+        &binary,
+        &config,
+        &[("RAMPART_AUDIT__RECORD_READS", "false")],
+    )?;
     let pid = server.pid();
     let (idle, serving, read_cost, identity) = runtime.block_on(async {
         wait_ready(server.public).await?;

@@ -64,7 +64,10 @@ pub(super) fn render(run: &Run<'_>) -> String {
     targets(&mut out, run);
     serving(&mut out, run);
     identity(&mut out, run.identity);
-    out.push_str(&super::audit_report::details(Some(run.read_cost), run.audit));
+    out.push_str(&super::audit_report::details(
+        Some(run.read_cost),
+        run.audit,
+    ));
     out
 }
 

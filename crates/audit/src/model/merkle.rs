@@ -145,8 +145,15 @@ impl Frontier {
 
     /// Appends a leaf hash; returns every node it completed, the leaf first.
     pub fn push(&mut self, leaf: Hash) -> Vec<(NodeId, Hash)> {
+        let mut completed = Vec::with_capacity(2);
+        self.push_each(leaf, |id, hash| completed.push((id, *hash)));
+        completed
+    }
+
+    /// Appends a leaf hash and shows `each` every node it completed, the leaf first.
+    pub fn push_each(&mut self, leaf: Hash, mut each: impl FnMut(NodeId, &Hash)) {
         let index = self.size;
-        let mut completed = vec![(NodeId::leaf(index), leaf)];
+        each(NodeId::leaf(index), &leaf);
         let mut current = (0u8, leaf);
         while let Some(&(level, left)) = self.peaks.last() {
             if level != current.0 {
@@ -155,28 +162,13 @@ impl Frontier {
             self.peaks.pop();
             let level = level + 1;
             current = (level, node_hash(&left, &current.1));
-            completed.push((
+            each(
                 NodeId {
                     level,
                     index: index >> level,
                 },
-                current.1,
-            ));
-        }
-        self.peaks.push(current);
-        self.size += 1;
-        completed
-    }
-
-    /// Appends a leaf hash, keeping only the right edge: for rebuilding a whole tree.
-    pub fn push_leaf(&mut self, leaf: Hash) {
-        let mut current = (0u8, leaf);
-        while let Some(&(level, left)) = self.peaks.last() {
-            if level != current.0 {
-                break;
-            }
-            self.peaks.pop();
-            current = (level + 1, node_hash(&left, &current.1));
+                &current.1,
+            );
         }
         self.peaks.push(current);
         self.size += 1;

@@ -1,19 +1,20 @@
 //! `rampart audit verify`: the whole log recomputed from its entries.
 //!
-//! Each entry is re-encoded from its row and hashed; the tree is rebuilt leaf by leaf, and
-//! its root at every checkpointed size must equal the checkpoint's root, whose signature
-//! must verify. The end of the log must match the stored head. When a root does not match,
-//! a second pass over that stretch compares each entry with the leaf hash stored when it
-//! was appended, to name the first entry that changed.
+//! The log is read a stretch at a time up to the head as it stands when verification starts
+//! (entries appended meanwhile are left for the next run). Each entry is re-encoded from its
+//! row and hashed, and the tree is rebuilt leaf by leaf. Every node that rebuilding completes
+//! must equal the node stored when the entry was appended (so a changed entry is named at
+//! once, and a damaged node that proofs would serve is found too), the root at every
+//! checkpointed size must equal the checkpoint's, whose signature must verify, and the root
+//! at the end must equal the stored head.
 
-use futures_util::TryStreamExt;
 use platform::db::{Db, DbError};
 
-use crate::model::merkle::{Frontier, Hash, leaf_hash};
+use crate::model::merkle::{Frontier, Hash};
 use crate::model::note::VerifierKey;
+use crate::store::append;
 use crate::store::checkpoints::{self, CheckpointRow};
-use crate::store::entries::{self, entry_of};
-use crate::store::{append, nodes};
+use crate::store::scan::{LeafRow, ScanError, Scanner};
 
 /// What a successful verification covered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,12 +30,22 @@ pub enum VerifyError {
     Entry { index: u64, reason: String },
     #[error("entry {index} is missing")]
     Missing { index: u64 },
+    #[error(
+        "the stored tree node at level {level}, index {index} {reason}; proofs that use it fail"
+    )]
+    Node {
+        level: u8,
+        index: u64,
+        reason: &'static str,
+    },
     #[error("checkpoint of tree size {tree_size}: {reason}")]
     Checkpoint { tree_size: u64, reason: String },
     #[error("{0}")]
     Tree(String),
     #[error(transparent)]
     Db(#[from] DbError),
+    #[error("{0}")]
+    Scan(String),
 }
 
 impl VerifyError {
@@ -47,14 +58,27 @@ impl VerifyError {
     }
 }
 
+impl From<ScanError> for VerifyError {
+    fn from(err: ScanError) -> Self {
+        match err {
+            ScanError::Unreadable(unreadable) => Self::Entry {
+                index: unreadable.index,
+                reason: unreadable.to_string(),
+            },
+            ScanError::Db(err) => Self::Db(err),
+            ScanError::Sqlite(err) => Self::Scan(format!("cannot read the SQLite file: {err}")),
+        }
+    }
+}
+
 /// Reports how many entries have been checked so far.
 pub trait Progress {
     fn start(&mut self, total: u64);
     fn advance(&mut self, done: u64);
 }
 
-/// How often progress is reported, in entries.
-const PROGRESS_EVERY: u64 = 1 << 16;
+/// Entries read at a time.
+const STRETCH: u64 = 1 << 16;
 
 pub async fn verify(
     db: &Db,
@@ -64,66 +88,110 @@ pub async fn verify(
     let mut conn = db.connection().await?;
     let head = append::head(&mut conn).await?;
     let stored = checkpoints::all(&mut conn).await?;
+    drop(conn);
     for checkpoint in &stored {
         check_signature(key, checkpoint)?;
-    }
-    progress.start(head.size());
-    let mut frontier = Frontier::default();
-    let mut pending = stored.iter().peekable();
-    let mut last_good = 0u64;
-    let mut buffer = Vec::with_capacity(256);
-    {
-        let mut rows = entries::stream_from(&mut conn, 0);
-        while let Some(row) = rows.try_next().await? {
-            let expected = frontier.size();
-            let entry = entry_of(row).map_err(|err| VerifyError::Entry {
-                index: err.index,
-                reason: err.to_string(),
-            })?;
-            if entry.index != expected {
-                return Err(VerifyError::Missing { index: expected });
-            }
-            entry.encode_into(&mut buffer);
-            frontier.push_leaf(leaf_hash(&buffer));
-            let size = frontier.size();
-            if let Some(checkpoint) = pending.next_if(|c| c.tree_size == size) {
-                if checkpoint.root_hash != frontier.root() {
-                    drop(rows);
-                    return Err(locate(db, last_good, size, checkpoint).await);
-                }
-                last_good = size;
-            }
-            if size % PROGRESS_EVERY == 0 {
-                progress.advance(size);
-            }
+        if checkpoint.tree_size > head.size() {
+            return Err(VerifyError::Checkpoint {
+                tree_size: checkpoint.tree_size,
+                reason: format!("it is beyond the log's head of {} entries", head.size()),
+            });
         }
     }
-    progress.advance(frontier.size());
-    if frontier.size() < head.size() {
-        return Err(VerifyError::Missing {
-            index: frontier.size(),
-        });
+    progress.start(head.size());
+    let mut rebuild = Rebuild {
+        frontier: Frontier::default(),
+        checkpoints: &stored,
+        next_checkpoint: 0,
+    };
+    // On SQLite the scanner reads the file synchronously on this thread: verification is a
+    // command of its own, with nothing else to run meanwhile.
+    let mut scanner = Scanner::open(db)?;
+    let mut from = 0;
+    while from < head.size() {
+        let to = (from + STRETCH).min(head.size());
+        let mut expected = from;
+        scanner
+            .read(from, to, &mut |row: LeafRow<'_>| {
+                if row.index != expected {
+                    return Err(VerifyError::Missing { index: expected });
+                }
+                expected += 1;
+                rebuild.leaf(&row)
+            })
+            .await?;
+        if expected < to {
+            return Err(VerifyError::Missing { index: expected });
+        }
+        progress.advance(to);
+        from = to;
     }
-    if let Some(beyond) = pending.next() {
-        return Err(VerifyError::Checkpoint {
-            tree_size: beyond.tree_size,
-            reason: format!("it is beyond the {} entries in the log", frontier.size()),
-        });
-    }
-    if frontier.size() > head.size() || frontier.root() != head.root() {
-        let end = CheckpointRow {
-            tree_size: frontier.size(),
-            root_hash: head.root().to_vec(),
-            signed_at: 0,
-            note: String::new(),
-        };
-        return Err(locate(db, last_good, frontier.size(), &end).await);
+    if rebuild.frontier.root() != head.root() {
+        return Err(VerifyError::Tree(format!(
+            "every entry matches its stored leaf, but the log's stored head (its right edge at {} \
+             entries) does not match them",
+            head.size()
+        )));
     }
     Ok(VerifyReport {
-        entries: frontier.size(),
+        entries: head.size(),
         checkpoints: stored.len() as u64,
-        root: frontier.root(),
+        root: rebuild.frontier.root(),
     })
+}
+
+/// The tree being rebuilt, and the checkpoints it has yet to reach.
+struct Rebuild<'a> {
+    frontier: Frontier,
+    checkpoints: &'a [CheckpointRow],
+    next_checkpoint: usize,
+}
+
+impl Rebuild<'_> {
+    /// Adds a leaf, which must be the one stored with its entry, as must every subtree it
+    /// completes.
+    fn leaf(&mut self, row: &LeafRow<'_>) -> Result<(), VerifyError> {
+        let index = row.index;
+        let mut stored = row.tree_hashes.chunks(32);
+        if stored.next() != Some(row.recomputed.as_slice()) {
+            return Err(VerifyError::Entry {
+                index,
+                reason: "its hash differs from the leaf hash recorded when it was appended".into(),
+            });
+        }
+        let mut mismatch = None;
+        self.frontier.push_each(row.recomputed, |id, hash| {
+            if mismatch.is_none() && id.level > 0 && stored.next() != Some(hash.as_slice()) {
+                mismatch = Some(id);
+            }
+        });
+        if let Some(id) = mismatch.or_else(|| {
+            // More hashes stored than the leaf completes: the row was altered.
+            stored
+                .next()
+                .map(|_| crate::model::merkle::NodeId::leaf(index))
+        }) {
+            return Err(VerifyError::Node {
+                level: id.level,
+                index: id.index,
+                reason: "stored with the entry that completed it differs from the one the \
+                         entries give",
+            });
+        }
+        let size = self.frontier.size();
+        if let Some(checkpoint) = self.checkpoints.get(self.next_checkpoint)
+            && checkpoint.tree_size == size
+        {
+            self.next_checkpoint += 1;
+            if checkpoint.root_hash.as_slice() != self.frontier.root().as_slice() {
+                return Err(VerifyError::Tree(format!(
+                    "the entries before {size} and their stored tree agree, but not with the \
+                     signed checkpoint of {size} entries: they were rewritten together"
+                )));
+            }
+        }
+        Ok(())
+    }
 }
 
 fn check_signature(key: &VerifierKey, row: &CheckpointRow) -> Result<(), VerifyError> {
@@ -136,49 +204,4 @@ fn check_signature(key: &VerifierKey, row: &CheckpointRow) -> Result<(), VerifyE
         return Err(fail("its row differs from its signed note".into()));
     }
     Ok(())
-}
-
-/// Names the first entry in `[from, to)` whose hash differs from the leaf stored when it was
-/// appended; the checkpoint at `to` did not match.
-async fn locate(db: &Db, from: u64, to: u64, checkpoint: &CheckpointRow) -> VerifyError {
-    match first_changed(db, from, to).await {
-        Ok(Some(index)) => VerifyError::Entry {
-            index,
-            reason: "its hash differs from the leaf hash recorded when it was appended".into(),
-        },
-        Ok(None) => VerifyError::Tree(format!(
-            "entries {from} to {} do not lead to the root of tree size {}, and their stored leaf \
-             hashes were rewritten to match them",
-            to.saturating_sub(1),
-            checkpoint.tree_size
-        )),
-        Err(err) => VerifyError::Db(err),
-    }
-}
-
-async fn first_changed(db: &Db, from: u64, to: u64) -> Result<Option<u64>, DbError> {
-    const CHUNK: u64 = 50_000;
-    let mut conn = db.connection().await?;
-    let mut buffer = Vec::new();
-    let mut start = from;
-    while start < to {
-        let end = (start + CHUNK).min(to);
-        let stored = nodes::leaves(&mut conn, start, end).await?;
-        let mut rows = entries::stream_from(&mut conn, start);
-        for (index, leaf) in stored {
-            let Some(row) = rows.try_next().await? else {
-                return Ok(Some(index));
-            };
-            let Ok(entry) = entry_of(row) else {
-                return Ok(Some(index));
-            };
-            entry.encode_into(&mut buffer);
-            if entry.index != index || leaf_hash(&buffer).as_slice() != leaf.as_slice() {
-                return Ok(Some(index));
-            }
-        }
-        drop(rows);
-        start = end;
-    }
-    Ok(None)
 }

@@ -1,13 +1,17 @@
-//! Appending entries: the head moves, the entries and the nodes they complete are inserted.
+//! Appending entries: the head moves, and each entry is inserted with its leaf hash and the
+//! hashes of the subtrees its leaf completes.
 
 use platform::db::DbError;
 
-use super::{Conn, entries, nodes, to_i64, to_u64};
+use super::entries::Appended;
+use super::{Conn, entries, to_i64, to_u64};
 use crate::model::entry::Draft;
 use crate::model::merkle::{Frontier, leaf_hash};
 
-/// Rows per INSERT statement, well under both engines' limits on bound values.
-const ROWS_PER_STATEMENT: usize = 200;
+/// Values bound per INSERT statement. More rows per statement save round trips, but SQLite
+/// looks each bound parameter's name up in a list (`sqlite3_bind_parameter_name`), so the
+/// cost of binding grows with the square of the values in one statement.
+const VALUES_PER_STATEMENT: usize = 130;
 
 /// Reserves `count` indexes and returns the first with the tree's right edge before them.
 ///
@@ -42,19 +46,18 @@ pub async fn append(conn: &mut Conn, drafts: Vec<Draft>) -> Result<u64, DbError>
     }
     let (first, mut frontier) = reserve(conn, count as u64).await?;
     let mut appended = Vec::with_capacity(count);
-    let mut completed = Vec::with_capacity(count * 2);
     let mut buffer = Vec::with_capacity(256);
     for (index, draft) in (first..).zip(drafts) {
         let entry = draft.at(index);
         entry.encode_into(&mut buffer);
-        completed.extend(frontier.push(leaf_hash(&buffer)));
-        appended.push(entry);
+        let mut tree_hashes = Vec::with_capacity(64);
+        frontier.push_each(leaf_hash(&buffer), |_, hash| {
+            tree_hashes.extend_from_slice(hash)
+        });
+        appended.push(Appended { entry, tree_hashes });
     }
-    for chunk in appended.chunks(ROWS_PER_STATEMENT) {
+    for chunk in appended.chunks(VALUES_PER_STATEMENT / entries::COLUMN_COUNT) {
         entries::insert(conn, chunk).await?;
-    }
-    for chunk in completed.chunks(ROWS_PER_STATEMENT) {
-        nodes::insert(conn, chunk).await?;
     }
     sqlx::query("UPDATE audit_head SET frontier = $1 WHERE id = 1")
         .bind(frontier.to_bytes())

@@ -10,7 +10,15 @@ use crate::model::entry::{Actor, ActorKind, Entry, Event, Outcome};
 
 const COLUMNS: &str = "idx, recorded_at, actor_kind, actor_id, tenant_id, action, \
     resource_kind, resource_ids, ticket_id, grant_id, outcome, request_id, client_ip";
-const COLUMN_COUNT: usize = 13;
+/// The columns inserted: the entry's, then its tree hashes.
+pub(super) const COLUMN_COUNT: usize = 14;
+
+/// An entry as appended, with its leaf hash followed by the hashes of the subtrees its leaf
+/// completes (level 1 upwards), concatenated.
+pub struct Appended {
+    pub entry: Entry,
+    pub tree_hashes: Vec<u8>,
+}
 
 pub type Row = (
     i64,
@@ -75,13 +83,14 @@ pub fn entry_of(row: Row) -> Result<Entry, Unreadable> {
     })
 }
 
-pub async fn insert(conn: &mut Conn, entries: &[Entry]) -> Result<(), DbError> {
+/// Inserts entries with their hashes.
+pub async fn insert(conn: &mut Conn, appended: &[Appended]) -> Result<(), DbError> {
     let sql = format!(
-        "INSERT INTO audit_entries ({COLUMNS}) VALUES {}",
-        placeholders(entries.len(), COLUMN_COUNT)
+        "INSERT INTO audit_entries ({COLUMNS}, tree_hashes) VALUES {}",
+        placeholders(appended.len(), COLUMN_COUNT)
     );
     let mut query = sqlx::query(&sql);
-    for entry in entries {
+    for Appended { entry, tree_hashes } in appended {
         let event = &entry.event;
         query = query
             .bind(to_i64(entry.index))
@@ -96,7 +105,8 @@ pub async fn insert(conn: &mut Conn, entries: &[Entry]) -> Result<(), DbError> {
             .bind(event.grant_id.as_deref())
             .bind(event.outcome.as_str())
             .bind(entry.request_id.as_deref())
-            .bind(entry.client_ip.as_deref());
+            .bind(entry.client_ip.as_deref())
+            .bind(tree_hashes.clone());
     }
     query.execute(&mut *conn).await?;
     Ok(())
@@ -175,18 +185,6 @@ pub async fn list_for_tenant(
         .map_err(unreadable)
 }
 
-/// Every row from `from` on, in index order, for verification and export.
-pub fn stream_from(conn: &mut Conn, from: u64) -> impl Stream<Item = Result<Row, DbError>> + '_ {
-    sqlx::query_as::<_, Row>(
-        "SELECT idx, recorded_at, actor_kind, actor_id, tenant_id, action, resource_kind, \
-         resource_ids, ticket_id, grant_id, outcome, request_id, client_ip \
-         FROM audit_entries WHERE idx >= $1 ORDER BY idx",
-    )
-    .bind(to_i64(from))
-    .fetch(conn)
-    .map_err(DbError::from)
-}
-
 /// A tenant's rows recorded at or after `since`, in index order, for export.
 pub fn stream_for_tenant<'c>(
     conn: &'c mut Conn,
@@ -206,16 +204,6 @@ static SELECT_FOR_TENANT: std::sync::LazyLock<String> = std::sync::LazyLock::new
          ORDER BY idx"
     )
 });
-
-/// The entries of a request, for support and for tests of durability.
-pub async fn count_for_request(conn: &mut Conn, request_id: &str) -> Result<i64, DbError> {
-    let (count,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM audit_entries WHERE request_id = $1")
-            .bind(request_id)
-            .fetch_one(&mut *conn)
-            .await?;
-    Ok(count)
-}
 
 fn unreadable(err: Unreadable) -> DbError {
     DbError::Other(sqlx::Error::Decode(Box::new(err)))

@@ -8,6 +8,7 @@ pub mod append;
 pub mod checkpoints;
 pub mod entries;
 pub mod nodes;
+pub mod scan;
 
 use platform::db::migrate::Migration;
 

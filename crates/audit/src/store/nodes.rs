@@ -1,4 +1,7 @@
-//! The tree's complete nodes, written once when they complete and read by proofs.
+//! The tree's complete subtrees, as proofs need them. Each is stored in the `tree_hashes` of
+//! the entry whose leaf completed it: the subtree of `2^level` leaves starting at leaf
+//! `i · 2^level` is hash number `level` (from 0, the leaf itself) of entry
+//! `(i + 1) · 2^level − 1`.
 
 use std::collections::HashMap;
 
@@ -7,20 +10,9 @@ use platform::db::DbError;
 use super::{Conn, placeholders, to_i64, to_u64};
 use crate::model::merkle::{Hash, NodeId};
 
-pub async fn insert(conn: &mut Conn, nodes: &[(NodeId, Hash)]) -> Result<(), DbError> {
-    let sql = format!(
-        "INSERT INTO audit_nodes (level, idx, hash) VALUES {}",
-        placeholders(nodes.len(), 3)
-    );
-    let mut query = sqlx::query(&sql);
-    for (id, hash) in nodes {
-        query = query
-            .bind(i32::from(id.level))
-            .bind(to_i64(id.index))
-            .bind(hash.to_vec());
-    }
-    query.execute(&mut *conn).await?;
-    Ok(())
+/// The entry whose leaf completes `id`.
+fn completing_entry(id: NodeId) -> u64 {
+    ((id.index + 1) << id.level) - 1
 }
 
 /// The hashes of `ids`, in one round trip; a missing node is an error, since every node a
@@ -29,47 +21,34 @@ pub async fn get_many(conn: &mut Conn, ids: &[NodeId]) -> Result<HashMap<NodeId,
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let mut sql = String::from("SELECT level, idx, hash FROM audit_nodes WHERE ");
-    for i in 0..ids.len() {
-        if i > 0 {
-            sql.push_str(" OR ");
-        }
-        sql.push_str(&format!(
-            "(level = ${} AND idx = ${})",
-            2 * i + 1,
-            2 * i + 2
-        ));
+    let mut rows: Vec<u64> = ids.iter().map(|&id| completing_entry(id)).collect();
+    rows.sort_unstable();
+    rows.dedup();
+    let sql = format!(
+        "SELECT idx, tree_hashes FROM audit_entries WHERE idx IN {}",
+        placeholders(1, rows.len())
+    );
+    let mut query = sqlx::query_as::<_, (i64, Vec<u8>)>(&sql);
+    for row in &rows {
+        query = query.bind(to_i64(*row));
     }
-    let mut query = sqlx::query_as::<_, (i32, i64, Vec<u8>)>(&sql);
-    for id in ids {
-        query = query.bind(i32::from(id.level)).bind(to_i64(id.index));
-    }
-    let rows = query.fetch_all(&mut *conn).await?;
-    let mut found = HashMap::with_capacity(rows.len());
-    for (level, idx, hash) in rows {
-        let id = NodeId {
-            level: u8::try_from(level).unwrap_or(u8::MAX),
-            index: to_u64(idx),
-        };
-        let hash = Hash::try_from(hash.as_slice()).map_err(|_| corrupt(id))?;
-        found.insert(id, hash);
-    }
-    if let Some(missing) = ids.iter().find(|id| !found.contains_key(id)) {
-        return Err(corrupt(*missing));
-    }
-    Ok(found)
-}
-
-/// The stored leaf hashes of `[from, to)`, in order, to find which entry no longer matches.
-pub async fn leaves(conn: &mut Conn, from: u64, to: u64) -> Result<Vec<(u64, Vec<u8>)>, DbError> {
-    let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(
-        "SELECT idx, hash FROM audit_nodes WHERE level = 0 AND idx >= $1 AND idx < $2 ORDER BY idx",
-    )
-    .bind(to_i64(from))
-    .bind(to_i64(to))
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(rows.into_iter().map(|(i, h)| (to_u64(i), h)).collect())
+    let found: HashMap<u64, Vec<u8>> = query
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|(idx, hashes)| (to_u64(idx), hashes))
+        .collect();
+    ids.iter()
+        .map(|&id| {
+            let at = 32 * usize::from(id.level);
+            let hash = found
+                .get(&completing_entry(id))
+                .and_then(|hashes| hashes.get(at..at + 32))
+                .and_then(|bytes| Hash::try_from(bytes).ok())
+                .ok_or_else(|| corrupt(id))?;
+            Ok((id, hash))
+        })
+        .collect()
 }
 
 fn corrupt(id: NodeId) -> DbError {

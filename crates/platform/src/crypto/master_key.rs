@@ -53,7 +53,7 @@ impl fmt::Debug for MasterKey {
 }
 
 impl MasterKey {
-    fn from_bytes(bytes: &[u8; 32]) -> Self {
+    pub fn from_bytes(bytes: &[u8; 32]) -> Self {
         let digest = Sha256::new_with_prefix(b"rampart master key id\0")
             .chain_update(bytes)
             .finalize();

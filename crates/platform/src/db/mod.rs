@@ -8,7 +8,7 @@ pub mod key_check;
 pub mod lease;
 pub mod migrate;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Once;
 use std::time::Duration;
 
@@ -51,6 +51,8 @@ impl Dialect {
 pub struct Db {
     pool: AnyPool,
     dialect: Dialect,
+    /// The database file, on SQLite.
+    sqlite_path: Option<PathBuf>,
 }
 
 /// Storage errors, narrow on purpose: callers map `NotFound` and `Conflict` to 404 and 409.
@@ -114,6 +116,7 @@ impl Db {
         let mut options = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(acquire_timeout);
+        let sqlite_path = (dialect == Dialect::Sqlite).then(|| sqlite_file(url.expose()));
         let url = match dialect {
             Dialect::Sqlite => {
                 options = options.after_connect(|conn, _meta| {
@@ -126,7 +129,17 @@ impl Db {
             Dialect::Postgres => url.expose().to_owned(),
         };
         let pool = options.connect(&url).await?;
-        Ok(Self { pool, dialect })
+        Ok(Self {
+            pool,
+            dialect,
+            sqlite_path,
+        })
+    }
+
+    /// The database file on SQLite, for tools that read it directly (such as the audit
+    /// log's verification, which reads millions of rows).
+    pub fn sqlite_path(&self) -> Option<&Path> {
+        self.sqlite_path.as_deref()
     }
 
     pub fn pool(&self) -> &AnyPool {
@@ -169,16 +182,18 @@ impl Db {
     }
 }
 
-/// Makes sure the folder of an SQLite file exists and asks sqlx to create the file.
-fn sqlite_url_creating_folder(url: &str) -> Result<String, DbError> {
+/// The file of an SQLite URL such as `sqlite://data/rampart.db?mode=rwc`.
+fn sqlite_file(url: &str) -> PathBuf {
     let path = url
         .trim_start_matches("sqlite://")
         .trim_start_matches("sqlite:");
-    let path = path.split('?').next().unwrap_or(path);
-    if let Some(parent) = Path::new(path)
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-    {
+    PathBuf::from(path.split('?').next().unwrap_or(path))
+}
+
+/// Makes sure the folder of an SQLite file exists and asks sqlx to create the file.
+fn sqlite_url_creating_folder(url: &str) -> Result<String, DbError> {
+    let path = sqlite_file(url);
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)
             .map_err(|err| DbError::Unavailable(sqlx::Error::Io(err)))?;
     }
