@@ -265,6 +265,18 @@ impl<Id: AsRef<[u8]>> Fields<'_, Id> {
     /// The canonical encoding, version 1: see [`Entry::encode`].
     pub fn encode_into(&self, out: &mut Vec<u8>) {
         out.clear();
+        self.append_to(out);
+    }
+
+    /// The leaf hash of the encoding, SHA-256(0x00 ‖ encoding), built in `buffer`.
+    pub fn leaf_hash(&self, buffer: &mut Vec<u8>) -> crate::model::merkle::Hash {
+        buffer.clear();
+        buffer.push(crate::model::merkle::LEAF_PREFIX);
+        self.append_to(buffer);
+        crate::model::merkle::sha256_in_place(buffer)
+    }
+
+    fn append_to(&self, out: &mut Vec<u8>) {
         out.push(ENCODING_V1);
         out.extend_from_slice(&self.index.to_be_bytes());
         out.extend_from_slice(&self.time_ms.to_be_bytes());

@@ -12,22 +12,78 @@ pub type Hash = [u8; 32];
 
 /// SHA-256(0x00 ‖ data).
 pub fn leaf_hash(data: &[u8]) -> Hash {
-    Sha256::new()
-        .chain_update([0u8])
-        .chain_update(data)
-        .finalize()
-        .into()
+    let mut message = Vec::with_capacity(data.len() + 73);
+    message.push(LEAF_PREFIX);
+    message.extend_from_slice(data);
+    sha256_in_place(&mut message)
 }
 
-/// SHA-256(0x01 ‖ left ‖ right).
-pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
-    Sha256::new()
-        .chain_update([1u8])
-        .chain_update(left)
-        .chain_update(right)
-        .finalize()
-        .into()
+/// The byte before an entry's encoding in its leaf hash.
+pub const LEAF_PREFIX: u8 = 0;
+
+/// SHA-256 of `message`, padded in place (FIPS 180-4, 5.1.1) and given back unpadded: the
+/// hot path of verification hashes a buffer it reuses, without copying it into a hasher.
+pub fn sha256_in_place(message: &mut Vec<u8>) -> Hash {
+    use sha2::digest::generic_array::GenericArray;
+    let length = message.len();
+    let bits = (length as u64).wrapping_mul(8);
+    message.push(0x80);
+    message.resize(length + 1 + (119 - length % 64) % 64, 0);
+    message.extend_from_slice(&bits.to_be_bytes());
+    let mut state = SHA256_INITIAL_STATE;
+    for block in message.chunks_exact(64) {
+        sha2::compress256(
+            &mut state,
+            std::slice::from_ref(GenericArray::from_slice(block)),
+        );
+    }
+    message.truncate(length);
+    let mut hash = [0u8; 32];
+    for (out, word) in hash.chunks_exact_mut(4).zip(state) {
+        out.copy_from_slice(&word.to_be_bytes());
+    }
+    hash
 }
+
+/// SHA-256(0x01 ‖ left ‖ right): two blocks through the compression function directly,
+/// the padding fixed, since a node's input always has the same length. Rebuilding a tree
+/// hashes as many nodes as leaves.
+pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
+    use sha2::digest::generic_array::GenericArray;
+    let mut blocks = [0u8; 128];
+    blocks[0] = 1;
+    blocks[1..33].copy_from_slice(left);
+    blocks[33..65].copy_from_slice(right);
+    blocks[65] = 0x80;
+    // The message is 65 bytes: 520 bits, big-endian, at the end of the last block.
+    blocks[126..].copy_from_slice(&520u16.to_be_bytes());
+    let mut state = SHA256_INITIAL_STATE;
+    let (first, second) = blocks.split_at(64);
+    sha2::compress256(
+        &mut state,
+        &[
+            *GenericArray::from_slice(first),
+            *GenericArray::from_slice(second),
+        ],
+    );
+    let mut hash = [0u8; 32];
+    for (out, word) in hash.chunks_exact_mut(4).zip(state) {
+        out.copy_from_slice(&word.to_be_bytes());
+    }
+    hash
+}
+
+/// SHA-256's initial hash value (FIPS 180-4, 5.3.3).
+const SHA256_INITIAL_STATE: [u32; 8] = [
+    0x6a09_e667,
+    0xbb67_ae85,
+    0x3c6e_f372,
+    0xa54f_f53a,
+    0x510e_527f,
+    0x9b05_688c,
+    0x1f83_d9ab,
+    0x5be0_cd19,
+];
 
 /// The complete subtree of `2^level` leaves starting at leaf `index << level`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

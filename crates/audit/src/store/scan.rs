@@ -114,22 +114,27 @@ fn read_sqlite<E: From<ScanError>>(
     while let Some(row) = rows.next().map_err(ScanError::from)? {
         cursor.rowid = row.get(0).map_err(ScanError::from)?;
         let index = to_u64(row.get(1).map_err(ScanError::from)?);
-        encode_row(row, index, &mut buffer)?;
+        let recomputed = leaf_hash_of_row(row, index, &mut buffer)?;
         let tree_hashes = match row.get_ref(14) {
             Ok(ValueRef::Blob(bytes)) => bytes,
             _ => &[],
         };
         visit(LeafRow {
             index,
-            recomputed: leaf_hash(&buffer),
+            recomputed,
             tree_hashes,
         })?;
     }
     Ok(())
 }
 
-/// Encodes an entry row (whose columns follow the rowid) straight from its borrowed text.
-fn encode_row(row: &rusqlite::Row<'_>, index: u64, buffer: &mut Vec<u8>) -> Result<(), ScanError> {
+/// The leaf hash of an entry row (whose columns follow the rowid), encoded straight from its
+/// borrowed text into `buffer`.
+fn leaf_hash_of_row(
+    row: &rusqlite::Row<'_>,
+    index: u64,
+    buffer: &mut Vec<u8>,
+) -> Result<Hash, ScanError> {
     let unreadable = |field| Unreadable { index, field };
     // The text is encoded as the bytes it is; a row that is not valid UTF-8 hashes to
     // something no appended entry had, and is named by the comparison with its leaf.
@@ -157,7 +162,7 @@ fn encode_row(row: &rusqlite::Row<'_>, index: u64, buffer: &mut Vec<u8>) -> Resu
             &listed
         }
     };
-    Fields {
+    Ok(Fields {
         index,
         time_ms: row.get(2)?,
         actor_kind: text(2, "actor kind")?,
@@ -172,8 +177,7 @@ fn encode_row(row: &rusqlite::Row<'_>, index: u64, buffer: &mut Vec<u8>) -> Resu
         request_id: optional(11, "request id")?,
         client_ip: optional(12, "client address")?,
     }
-    .encode_into(buffer);
-    Ok(())
+    .leaf_hash(buffer))
 }
 
 async fn read_pooled<E: From<ScanError>>(

@@ -137,3 +137,36 @@ fn range_blocks_are_aligned_and_cover_the_range() {
         assert_eq!(got, expected, "[{start}, {end})");
     }
 }
+
+#[test]
+fn the_node_hash_is_sha256_of_its_prefixed_children() {
+    for n in 0..20u8 {
+        let (left, right) = ([n; 32], [n.wrapping_mul(7); 32]);
+        let expected: Hash = Sha256::new()
+            .chain_update([1u8])
+            .chain_update(left)
+            .chain_update(right)
+            .finalize()
+            .into();
+        assert_eq!(node_hash(&left, &right), expected);
+    }
+}
+
+#[test]
+fn padding_in_place_gives_sha256_for_every_length_across_block_boundaries() {
+    for length in 0..300usize {
+        let data: Vec<u8> = (0..length).map(|i| (i * 31 % 251) as u8).collect();
+        let mut message = data.clone();
+        assert_eq!(
+            sha256_in_place(&mut message),
+            <[u8; 32]>::from(Sha256::digest(&data))
+        );
+        assert_eq!(message, data, "the message is given back unpadded");
+        let expected: Hash = Sha256::new()
+            .chain_update([0u8])
+            .chain_update(&data)
+            .finalize()
+            .into();
+        assert_eq!(leaf_hash(&data), expected);
+    }
+}
