@@ -39,7 +39,7 @@ const ROUNDS: usize = 2;
 pub(super) async fn measure(on: &Server, off: &Server, seconds: u64) -> anyhow::Result<ReadCost> {
     let mut targets = Vec::new();
     for server in [on, off] {
-        let account = set_up_account(server).await?;
+        let account = set_up_account(server, "reads@example.com").await?;
         let me: serde_json::Value = client()?
             .get(format!("https://127.0.0.1:{}/api/v1/me", server.public))
             .bearer_auth(&account.api_token)

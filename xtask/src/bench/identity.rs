@@ -83,7 +83,7 @@ pub(super) async fn measure(
     eprintln!("xtask: timing {HASHES} Argon2id hashes after {HASHES} to warm up");
     let bound = tokio::task::spawn_blocking(move || time_hashes(params, HASHES)).await??;
     eprintln!("xtask: signing up and creating an API token through the pages");
-    let account = set_up_account(server).await?;
+    let account = set_up_account(server, EMAIL).await?;
     let slots = config.hashing_memory_budget_mib * 1024 / u64::from(config.hash_memory_kib);
     let connections = usize::try_from(2 * slots.max(1))?.max(16);
     let base = format!("https://127.0.0.1:{}", server.public);
@@ -209,22 +209,22 @@ pub(super) struct Account {
 
 /// Signs up, confirms the address by the mailed link, logs in and creates an API token,
 /// all through the pages a browser would use.
-pub(super) async fn set_up_account(server: &Server) -> anyhow::Result<Account> {
+pub(super) async fn set_up_account(server: &Server, email: &str) -> anyhow::Result<Account> {
     let mut browser = Browser::new(server.public)?;
     browser.get("/signup").await?.expect(200, "GET /signup")?;
     let fields = [
         ("name", "Bench Person"),
         ("organisation", "Bench Organisation"),
-        ("email", EMAIL),
+        ("email", email),
         ("password", PASSWORD),
     ];
     browser
         .post("/signup", &fields)
         .await?
         .expect(200, "POST /signup")?;
-    let link = verification_link(&server.mail_dir()).await?;
+    let link = verification_link(&server.mail_dir(), email).await?;
     browser.get(&link).await?.expect(200, "GET /verify-email")?;
-    let credentials = [("email", EMAIL), ("password", PASSWORD)];
+    let credentials = [("email", email), ("password", PASSWORD)];
     let login = LoginForm {
         url: format!("https://127.0.0.1:{}/login", server.public),
         origin: browser.origin.clone(),
@@ -266,8 +266,8 @@ pub(super) async fn set_up_account(server: &Server) -> anyhow::Result<Account> {
     Ok(Account { login, api_token })
 }
 
-/// The path of the `/verify-email/…` link in the mail the server dropped in `dir`.
-async fn verification_link(dir: &Path) -> anyhow::Result<String> {
+/// The path of the `/verify-email/…` link in the mail to `email` the server dropped in `dir`.
+async fn verification_link(dir: &Path, email: &str) -> anyhow::Result<String> {
     for _ in 0..200 {
         for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
             let path = entry.path();
@@ -278,6 +278,9 @@ async fn verification_link(dir: &Path) -> anyhow::Result<String> {
             let text = quoted_printable::decode(&raw, quoted_printable::ParseMode::Robust)
                 .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
                 .with_context(|| format!("cannot decode {}", path.display()))?;
+            if !text.contains(email) {
+                continue;
+            }
             if let Some(start) = text.find("/verify-email/") {
                 let link: String = text[start..]
                     .chars()

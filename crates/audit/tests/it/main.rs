@@ -7,6 +7,7 @@
     reason = "tests fail loudly"
 )]
 
+mod append_only;
 mod checkpoints;
 mod consistency;
 mod group_commit;

@@ -366,5 +366,29 @@ mod tests {
             &["listen.staff", "already used"],
         );
         check("[server\n", &[], &["not valid TOML"]);
+        check(
+            "[audit]\nretention_days = 30\n",
+            &[],
+            &["audit.retention_days", "at least 365"],
+        );
+        check(
+            "[audit]\norigin = \"has space\"\n",
+            &[],
+            &["audit.origin"],
+        );
+        check(
+            "",
+            &[("RAMPART_AUDIT__CHECKPOINT_INTERVAL_MS", "0")],
+            &["audit.checkpoint_interval_ms"],
+        );
+    }
+
+    #[test]
+    fn the_audit_log_is_named_after_the_public_host_unless_configured() {
+        let config = load_toml("[server]\npublic_url = \"https://rampart.example.com\"\n", &[]).unwrap();
+        assert_eq!(config.audit_origin(), "rampart.example.com/audit");
+        assert_eq!(load(None, Vec::new()).unwrap().audit_origin(), "localhost/audit");
+        let named = load_toml("[audit]\norigin = \"example.org/log\"\n", &[]).unwrap();
+        assert_eq!(named.audit_origin(), "example.org/log");
     }
 }
