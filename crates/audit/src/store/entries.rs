@@ -8,7 +8,7 @@ use platform::db::DbError;
 use super::{Conn, placeholders, to_i64, to_u64};
 use crate::model::entry::{Actor, ActorKind, Entry, Event, Outcome};
 
-const COLUMNS: &str = "idx, recorded_at, actor_kind, actor_id, tenant_id, action, \
+pub(super) const COLUMNS: &str = "idx, recorded_at, actor_kind, actor_id, tenant_id, action, \
     resource_kind, resource_ids, ticket_id, grant_id, outcome, request_id, client_ip";
 /// The columns inserted: the entry's, then its tree hashes.
 pub(super) const COLUMN_COUNT: usize = 14;

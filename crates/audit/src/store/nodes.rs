@@ -7,12 +7,54 @@ use std::collections::HashMap;
 
 use platform::db::DbError;
 
+use sqlx::{FromRow, Row as _};
+
+use super::entries::{self, COLUMNS, Row, entry_of};
 use super::{Conn, placeholders, to_i64, to_u64};
+use crate::model::entry::Entry;
 use crate::model::merkle::{Hash, NodeId};
 
 /// The entry whose leaf completes `id`.
 fn completing_entry(id: NodeId) -> u64 {
     ((id.index + 1) << id.level) - 1
+}
+
+/// Entry `index` (if it exists) and the hashes of `ids`, in one round trip: what an
+/// inclusion proof needs. A missing node is an error, since every node a proof asks for is
+/// complete and was stored when it completed.
+pub async fn entry_with_nodes(
+    conn: &mut Conn,
+    index: u64,
+    ids: &[NodeId],
+) -> Result<(Option<Entry>, HashMap<NodeId, Hash>), DbError> {
+    let mut rows: Vec<u64> = ids.iter().map(|&id| completing_entry(id)).collect();
+    rows.push(index);
+    rows.sort_unstable();
+    rows.dedup();
+    let sql = format!(
+        "SELECT {COLUMNS}, tree_hashes FROM audit_entries WHERE idx IN {}",
+        placeholders(1, rows.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for row in &rows {
+        query = query.bind(to_i64(*row));
+    }
+    let mut entry = None;
+    let mut found = HashMap::with_capacity(rows.len());
+    for row in query.fetch_all(&mut *conn).await? {
+        let fields = Row::from_row(&row)?;
+        let hashes: Vec<u8> = row.try_get(entries::COLUMN_COUNT - 1)?;
+        let idx = to_u64(fields.0);
+        if idx == index {
+            entry = Some(
+                entry_of(fields)
+                    .map_err(|err| DbError::Other(sqlx::Error::Decode(Box::new(err))))?,
+            );
+        }
+        found.insert(idx, hashes);
+    }
+    let nodes = hashes_of(ids, &found)?;
+    Ok((entry, nodes))
 }
 
 /// The hashes of `ids`, in one round trip; a missing node is an error, since every node a
@@ -38,6 +80,15 @@ pub async fn get_many(conn: &mut Conn, ids: &[NodeId]) -> Result<HashMap<NodeId,
         .into_iter()
         .map(|(idx, hashes)| (to_u64(idx), hashes))
         .collect();
+    hashes_of(ids, &found)
+}
+
+/// Each node of `ids` from the tree hashes of the rows that completed them.
+fn hashes_of(
+    ids: &[NodeId],
+    rows: &HashMap<u64, Vec<u8>>,
+) -> Result<HashMap<NodeId, Hash>, DbError> {
+    let found = rows;
     ids.iter()
         .map(|&id| {
             let at = 32 * usize::from(id.level);

@@ -90,8 +90,9 @@ fn open_read_only(path: &Path) -> Result<Connection, ScanError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags)?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
-    // Reading through a memory map spares a copy and a system call per page.
-    conn.pragma_update(None, "mmap_size", 1i64 << 30)?;
+    // Reading through a memory map spares a copy and a system call per page; SQLite caps
+    // the map at its compile-time limit (2 GB by default), and reads beyond it as usual.
+    conn.pragma_update(None, "mmap_size", i64::MAX)?;
     Ok(conn)
 }
 

@@ -371,11 +371,7 @@ mod tests {
             &[],
             &["audit.retention_days", "at least 365"],
         );
-        check(
-            "[audit]\norigin = \"has space\"\n",
-            &[],
-            &["audit.origin"],
-        );
+        check("[audit]\norigin = \"has space\"\n", &[], &["audit.origin"]);
         check(
             "",
             &[("RAMPART_AUDIT__CHECKPOINT_INTERVAL_MS", "0")],
@@ -385,9 +381,16 @@ mod tests {
 
     #[test]
     fn the_audit_log_is_named_after_the_public_host_unless_configured() {
-        let config = load_toml("[server]\npublic_url = \"https://rampart.example.com\"\n", &[]).unwrap();
+        let config = load_toml(
+            "[server]\npublic_url = \"https://rampart.example.com\"\n",
+            &[],
+        )
+        .unwrap();
         assert_eq!(config.audit_origin(), "rampart.example.com/audit");
-        assert_eq!(load(None, Vec::new()).unwrap().audit_origin(), "localhost/audit");
+        assert_eq!(
+            load(None, Vec::new()).unwrap().audit_origin(),
+            "localhost/audit"
+        );
         let named = load_toml("[audit]\norigin = \"example.org/log\"\n", &[]).unwrap();
         assert_eq!(named.audit_origin(), "example.org/log");
     }
