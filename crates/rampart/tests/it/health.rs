@@ -56,7 +56,7 @@ async fn readyz_lists_migrations_that_are_not_applied() {
     assert_eq!(
         body["checks"]["migrations"],
         "pending: platform/0001_leases, platform/0002_master_key_check, platform/0003_outbox, \
-         identity/0001_identity"
+         audit/0001_audit, identity/0001_identity"
     );
 }
 
