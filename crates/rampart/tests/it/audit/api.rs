@@ -57,34 +57,13 @@ async fn a_customer_proves_an_entry_offline_with_the_public_key_alone() {
     assert!(verifier.starts_with("localhost/audit+"));
     app.app.stop().await;
 
-    let file = app.app.data_dir.path().join("bundle.json");
-    std::fs::write(&file, bundle.to_string()).unwrap();
-    let checked = rampart_audit(
-        &app.app,
-        &[
-            "check-proof",
-            file.to_str().unwrap(),
-            "--public-key",
-            &verifier,
-        ],
-    )
-    .await;
+    let checked = check_proof(&app.app, &bundle, &verifier).await;
     assert!(checked.status.success(), "{}", text(&checked.stderr));
     assert!(text(&checked.stdout).starts_with(&format!("OK: entry {index} ")));
 
     let mut forged = bundle.clone();
     forged["entry"]["action"] = "identity.token.revoke".into();
-    std::fs::write(&file, forged.to_string()).unwrap();
-    let refused = rampart_audit(
-        &app.app,
-        &[
-            "check-proof",
-            file.to_str().unwrap(),
-            "--public-key",
-            &verifier,
-        ],
-    )
-    .await;
+    let refused = check_proof(&app.app, &forged, &verifier).await;
     assert!(!refused.status.success());
     assert!(
         text(&refused.stderr).contains("not in the checkpointed log"),
@@ -96,18 +75,23 @@ async fn a_customer_proves_an_entry_offline_with_the_public_key_alone() {
         name: "localhost/audit".into(),
         public_key: [3; 32],
     };
-    std::fs::write(&file, bundle.to_string()).unwrap();
-    let wrong_key = rampart_audit(
-        &app.app,
-        &[
-            "check-proof",
-            file.to_str().unwrap(),
-            "--public-key",
-            &other_key.to_line(),
-        ],
-    )
-    .await;
+    let wrong_key = check_proof(&app.app, &bundle, &other_key.to_line()).await;
     assert!(!wrong_key.status.success());
+}
+
+/// `rampart audit check-proof` on `bundle`, written to a file, with `key`.
+async fn check_proof(
+    app: &crate::helpers::TestApp,
+    bundle: &serde_json::Value,
+    key: &str,
+) -> std::process::Output {
+    let file = app.data_dir.path().join("bundle.json");
+    std::fs::write(&file, bundle.to_string()).unwrap();
+    rampart_audit(
+        app,
+        &["check-proof", file.to_str().unwrap(), "--public-key", key],
+    )
+    .await
 }
 
 #[tokio::test]
