@@ -8,7 +8,7 @@ use crate::model::entry::{Actor, Entry, Event, Outcome};
 use crate::model::merkle::{
     Hash, NodeId, Range, consistency_ranges, fold_range, inclusion_ranges, range_blocks,
 };
-use crate::store::checkpoints::{self, CheckpointRow};
+use crate::store::checkpoints;
 use crate::store::entries::{self, Filter};
 use crate::store::{Conn, nodes};
 
@@ -180,12 +180,6 @@ impl AuditLog {
         drop(conn);
         let page = self.access_log(actor, tenant_id, filter, limit).await?;
         Ok((staff, page))
-    }
-
-    /// The last checkpoint with what a tenant sees of it, for pages that offer bundles.
-    pub async fn latest_checkpoint_row(&self) -> Result<Option<CheckpointRow>, AuditError> {
-        let mut conn = self.db().connection().await?;
-        Ok(checkpoints::latest(&mut conn).await?)
     }
 
     async fn deny(
