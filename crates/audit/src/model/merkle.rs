@@ -199,13 +199,6 @@ impl Frontier {
         self.size
     }
 
-    /// Appends a leaf hash; returns every node it completed, the leaf first.
-    pub fn push(&mut self, leaf: Hash) -> Vec<(NodeId, Hash)> {
-        let mut completed = Vec::with_capacity(2);
-        self.push_each(leaf, |id, hash| completed.push((id, *hash)));
-        completed
-    }
-
     /// Appends a leaf hash and shows `each` every node it completed, the leaf first.
     pub fn push_each(&mut self, leaf: Hash, mut each: impl FnMut(NodeId, &Hash)) {
         let index = self.size;

@@ -43,6 +43,7 @@ pub async fn entry_with_nodes(
     let mut found = HashMap::with_capacity(rows.len());
     for row in query.fetch_all(&mut *conn).await? {
         let fields = Row::from_row(&row)?;
+        // `tree_hashes` follows the entry's columns.
         let hashes: Vec<u8> = row.try_get(entries::COLUMN_COUNT - 1)?;
         let idx = to_u64(fields.0);
         if idx == index {
@@ -86,9 +87,8 @@ pub async fn get_many(conn: &mut Conn, ids: &[NodeId]) -> Result<HashMap<NodeId,
 /// Each node of `ids` from the tree hashes of the rows that completed them.
 fn hashes_of(
     ids: &[NodeId],
-    rows: &HashMap<u64, Vec<u8>>,
+    found: &HashMap<u64, Vec<u8>>,
 ) -> Result<HashMap<NodeId, Hash>, DbError> {
-    let found = rows;
     ids.iter()
         .map(|&id| {
             let at = 32 * usize::from(id.level);

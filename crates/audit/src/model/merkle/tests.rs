@@ -39,7 +39,7 @@ fn the_frontier_root_is_the_rfc_root_for_every_size_up_to_300() {
     let all = leaves(300);
     let mut frontier = Frontier::default();
     for (n, leaf) in all.iter().enumerate() {
-        frontier.push(*leaf);
+        frontier.push_each(*leaf, |_, _| {});
         assert_eq!(frontier.root(), mth(&all[..=n]), "size {}", n + 1);
         let restored = Frontier::from_bytes(frontier.size(), &frontier.to_bytes());
         assert_eq!(restored.as_ref(), Some(&frontier));
@@ -52,7 +52,7 @@ fn pushed_nodes_are_the_complete_blocks_with_their_hashes() {
     let mut frontier = Frontier::default();
     let mut completed = Vec::new();
     for leaf in &all {
-        completed.extend(frontier.push(*leaf));
+        frontier.push_each(*leaf, |id, hash| completed.push((id, *hash)));
     }
     assert_eq!(completed.len(), 127);
     for (id, hash) in completed {
