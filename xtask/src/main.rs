@@ -35,9 +35,9 @@ enum Command {
         /// Audit log sizes at which proofs and checkpoints are timed; the last is verified
         #[arg(long, value_delimiter = ',', default_value = "10000,1000000,10000000")]
         audit_sizes: Vec<u64>,
-        /// Run only the audit log's in-process benchmarks and print them
-        #[arg(long)]
-        audit_only: bool,
+        /// Run only these parts and print their figures (docs/PERFORMANCE.md is left alone)
+        #[arg(long, value_delimiter = ',', value_enum)]
+        only: Vec<bench::Part>,
     },
 }
 
@@ -53,12 +53,12 @@ fn main() -> ExitCode {
             seconds,
             connections,
             audit_sizes,
-            audit_only,
+            only,
         } => bench::run_bench(&bench::BenchOptions {
             seconds,
             connections,
             audit_sizes,
-            audit_only,
+            only,
         }),
     };
     match result {

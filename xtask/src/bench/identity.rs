@@ -126,18 +126,20 @@ pub(super) async fn measure(
     })
 }
 
-/// Times `count` hashes at `params` with the server's hasher, after as many to warm up:
-/// the first hashes of a process are slower while the allocator grows its heap (fresh pages
-/// fault in), and a server that has hashed for a while no longer pays for that.
+/// Times `count` hashes at `params` with the server's hasher in one reused working memory,
+/// as each of the server's hashing workers has, after as many to warm up: the first hashes
+/// of a process are slower while that memory faults in, and a server that has hashed once
+/// no longer pays for that.
 fn time_hashes(params: HashingParams, count: usize) -> anyhow::Result<HashBound> {
     if count == 0 {
         bail!("no hashes to time");
     }
     let hasher = PasswordHasher::new(params)?;
     let password = SecretText::new(PASSWORD);
-    let time = || -> anyhow::Result<f64> {
+    let mut memory = HashingMemory::new();
+    let mut time = || -> anyhow::Result<f64> {
         let started = Instant::now();
-        hasher.hash(&password)?;
+        hasher.hash_in(&password, &mut memory)?;
         Ok(started.elapsed().as_secs_f64() * 1000.0)
     };
     let mut warm_up = (0..count)

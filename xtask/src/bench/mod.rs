@@ -251,8 +251,21 @@ pub struct BenchOptions {
     pub connections: usize,
     /// Sizes of the audit log at which proofs and checkpoints are timed; the last is verified.
     pub audit_sizes: Vec<u64>,
-    /// Only the audit log's benchmarks, printed and not written to docs/PERFORMANCE.md.
-    pub audit_only: bool,
+    /// Only these parts, printed and not written to docs/PERFORMANCE.md; empty for all.
+    pub only: Vec<Part>,
+}
+
+/// The parts of the bench that can run alone, to iterate on one figure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Part {
+    /// `GET /healthz` and the trust page
+    Serving,
+    /// Authenticated reads with audit on and off
+    Reads,
+    /// The log-in flood and the Argon2id bound
+    Logins,
+    /// The audit log's in-process figures: appends, proofs, checkpoints, verification
+    Audit,
 }
 
 pub fn run_bench(options: &BenchOptions) -> anyhow::Result<ExitCode> {
@@ -263,26 +276,12 @@ pub fn run_bench(options: &BenchOptions) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    if options.audit_only {
-        let work = tempfile::tempdir()?;
-        let figures =
-            runtime.block_on(audit::measure(seconds, work.path(), &options.audit_sizes))?;
-        println!("{}", report::audit_details(&figures));
-        return Ok(ExitCode::SUCCESS);
+    if !options.only.is_empty() {
+        return run_parts(&runtime, options);
     }
-    run(
-        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .current_dir(root())
-            .args(["build", "--release", "--locked", "-p", "rampart"]),
-    )?;
-    let binary = root().join("target/release/rampart");
+    let binary = build_rampart()?;
     let config = IdentityConfig::default();
-    let server = start_server(&binary, &config, &[])?;
-    let unaudited = start_server(
-        &binary,
-        &config,
-        &[("RAMPART_AUDIT__RECORD_READS", "false")],
-    )?;
+    let (server, unaudited) = start_pair(&binary, &config)?;
     let pid = server.pid();
     let (idle, serving, read_cost, identity) = runtime.block_on(async {
         wait_ready(server.public).await?;
@@ -323,5 +322,68 @@ pub fn run_bench(options: &BenchOptions) -> anyhow::Result<ExitCode> {
     std::fs::write(&path, &report)?;
     println!("{report}");
     eprintln!("xtask: wrote {}", path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn build_rampart() -> anyhow::Result<PathBuf> {
+    run(
+        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .current_dir(root())
+            .args(["build", "--release", "--locked", "-p", "rampart"]),
+    )?;
+    Ok(root().join("target/release/rampart"))
+}
+
+/// A server with the default configuration and one alike except that reads are not audited.
+fn start_pair(binary: &Path, config: &IdentityConfig) -> anyhow::Result<(Server, Server)> {
+    let server = start_server(binary, config, &[])?;
+    let unaudited = start_server(binary, config, &[("RAMPART_AUDIT__RECORD_READS", "false")])?;
+    Ok((server, unaudited))
+}
+
+/// `--only`: the chosen parts, printed as they would appear in docs/PERFORMANCE.md.
+fn run_parts(
+    runtime: &tokio::runtime::Runtime,
+    options: &BenchOptions,
+) -> anyhow::Result<ExitCode> {
+    let (seconds, connections) = (options.seconds, options.connections);
+    let wants = |part| options.only.contains(&part);
+    if wants(Part::Serving) || wants(Part::Reads) || wants(Part::Logins) {
+        let binary = build_rampart()?;
+        let config = IdentityConfig::default();
+        let (server, unaudited) = start_pair(&binary, &config)?;
+        runtime.block_on(async {
+            wait_ready(server.public).await?;
+            wait_ready(unaudited.public).await?;
+            if wants(Part::Serving) {
+                let url = format!("https://127.0.0.1:{}/healthz", server.public);
+                let stats = serving::load(
+                    "GET /healthz",
+                    url,
+                    seconds,
+                    connections,
+                    server.pid(),
+                    None,
+                )
+                .await?;
+                println!("{}", report::serving_row(&stats));
+            }
+            if wants(Part::Reads) {
+                let reads = audit_reads::measure(&server, &unaudited, seconds).await?;
+                println!("{}", audit_report::reads_details(&reads));
+            }
+            if wants(Part::Logins) {
+                let identity = identity::measure(&server, &config, seconds).await?;
+                println!("{}", report::identity_details(&identity));
+            }
+            anyhow::Ok(())
+        })?;
+    }
+    if wants(Part::Audit) {
+        let work = tempfile::tempdir()?;
+        let figures =
+            runtime.block_on(audit::measure(seconds, work.path(), &options.audit_sizes))?;
+        println!("{}", report::audit_details(&figures));
+    }
     Ok(ExitCode::SUCCESS)
 }
