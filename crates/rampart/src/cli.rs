@@ -171,9 +171,15 @@ fn check(file: Option<&Path>) -> ExitCode {
     }
 }
 
+/// The async runtime. Tasks woken from other threads (the answer of every SQLite query, the
+/// audit writer's, the hashing pool's) wait in the runtime's global queue, which a busy
+/// worker looks at only every so many tasks (31 by default); looking every 8 cut the time
+/// a request waits on those hand-overs under load (reads of a token: 9 % more audited, 5 %
+/// more unaudited, on two cores).
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .global_queue_interval(8)
         .build()
         .context("cannot start the async runtime")
 }

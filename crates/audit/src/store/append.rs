@@ -26,13 +26,33 @@ async fn reserve(conn: &mut Conn, count: u64) -> Result<(u64, Frontier), DbError
     .fetch_one(&mut *conn)
     .await?;
     let first = to_u64(size) - count;
-    let frontier = Frontier::from_bytes(first, frontier.as_deref().unwrap_or_default())
-        .ok_or_else(|| {
-            DbError::Other(sqlx::Error::Protocol(
-                "the audit head's right edge does not match its size".into(),
-            ))
-        })?;
-    Ok((first, frontier))
+    Ok((first, right_edge(first, frontier.as_deref())?))
+}
+
+/// The tree's right edge as the head row stores it, checked against the tree's size.
+pub(super) fn right_edge(size: u64, stored: Option<&[u8]>) -> Result<Frontier, DbError> {
+    Frontier::from_bytes(size, stored.unwrap_or_default()).ok_or_else(|| {
+        DbError::Other(sqlx::Error::Protocol(
+            "the audit head's right edge does not match its size".into(),
+        ))
+    })
+}
+
+/// The rows of `drafts` as entries `first`, `first + 1`, …: each with its leaf hash and the
+/// subtrees it completes, moving `frontier` past them.
+pub(super) fn leaves(first: u64, frontier: &mut Frontier, drafts: Vec<Draft>) -> Vec<Appended> {
+    let mut appended = Vec::with_capacity(drafts.len());
+    let mut buffer = Vec::with_capacity(256);
+    for (index, draft) in (first..).zip(drafts) {
+        let entry = draft.at(index);
+        entry.encode_into(&mut buffer);
+        let mut tree_hashes = Vec::with_capacity(64);
+        frontier.push_each(leaf_hash(&buffer), |_, hash| {
+            tree_hashes.extend_from_slice(hash)
+        });
+        appended.push(Appended { entry, tree_hashes });
+    }
+    appended
 }
 
 /// Appends `drafts` as consecutive entries and returns the index of the first. Runs inside
@@ -45,17 +65,7 @@ pub async fn append(conn: &mut Conn, drafts: Vec<Draft>) -> Result<u64, DbError>
         )));
     }
     let (first, mut frontier) = reserve(conn, count as u64).await?;
-    let mut appended = Vec::with_capacity(count);
-    let mut buffer = Vec::with_capacity(256);
-    for (index, draft) in (first..).zip(drafts) {
-        let entry = draft.at(index);
-        entry.encode_into(&mut buffer);
-        let mut tree_hashes = Vec::with_capacity(64);
-        frontier.push_each(leaf_hash(&buffer), |_, hash| {
-            tree_hashes.extend_from_slice(hash)
-        });
-        appended.push(Appended { entry, tree_hashes });
-    }
+    let appended = leaves(first, &mut frontier, drafts);
     for chunk in appended.chunks(VALUES_PER_STATEMENT / entries::COLUMN_COUNT) {
         entries::insert(conn, chunk).await?;
     }
@@ -72,9 +82,5 @@ pub async fn head(conn: &mut Conn) -> Result<Frontier, DbError> {
         sqlx::query_as("SELECT tree_size, frontier FROM audit_head WHERE id = 1")
             .fetch_one(&mut *conn)
             .await?;
-    Frontier::from_bytes(to_u64(size), frontier.as_deref().unwrap_or_default()).ok_or_else(|| {
-        DbError::Other(sqlx::Error::Protocol(
-            "the audit head's right edge does not match its size".into(),
-        ))
-    })
+    right_edge(to_u64(size), frontier.as_deref())
 }

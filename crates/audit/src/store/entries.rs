@@ -84,6 +84,11 @@ pub fn entry_of(row: Row) -> Result<Entry, Unreadable> {
 }
 
 /// Inserts entries with their hashes.
+/// How the `resource_ids` column holds a list of ids: a JSON array.
+pub(super) fn resource_ids_text(event: &Event) -> String {
+    serde_json::to_string(&event.resource_ids).unwrap_or_else(|_| "[]".into())
+}
+
 pub async fn insert(conn: &mut Conn, appended: &[Appended]) -> Result<(), DbError> {
     let sql = format!(
         "INSERT INTO audit_entries ({COLUMNS}, tree_hashes) VALUES {}",
@@ -100,7 +105,7 @@ pub async fn insert(conn: &mut Conn, appended: &[Appended]) -> Result<(), DbErro
             .bind(event.tenant_id.as_deref())
             .bind(event.action.as_str())
             .bind(event.resource_kind.as_str())
-            .bind(serde_json::to_string(&event.resource_ids).unwrap_or_else(|_| "[]".into()))
+            .bind(resource_ids_text(event))
             .bind(event.ticket_id.as_deref())
             .bind(event.grant_id.as_deref())
             .bind(event.outcome.as_str())

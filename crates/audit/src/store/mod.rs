@@ -9,6 +9,7 @@ pub mod checkpoints;
 pub mod entries;
 pub mod nodes;
 pub mod scan;
+pub mod sqlite_append;
 
 use platform::db::migrate::Migration;
 

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use platform::db::DbError;
-
+use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row as _};
 
 use super::entries::{self, COLUMNS, Row, entry_of};
@@ -29,19 +29,9 @@ pub async fn entry_with_nodes(
 ) -> Result<(Option<Entry>, HashMap<NodeId, Hash>), DbError> {
     let mut rows: Vec<u64> = ids.iter().map(|&id| completing_entry(id)).collect();
     rows.push(index);
-    rows.sort_unstable();
-    rows.dedup();
-    let sql = format!(
-        "SELECT {COLUMNS}, tree_hashes FROM audit_entries WHERE idx IN {}",
-        placeholders(1, rows.len())
-    );
-    let mut query = sqlx::query(&sql);
-    for row in &rows {
-        query = query.bind(to_i64(*row));
-    }
     let mut entry = None;
     let mut found = HashMap::with_capacity(rows.len());
-    for row in query.fetch_all(&mut *conn).await? {
+    for row in fetch(conn, &format!("{COLUMNS}, tree_hashes"), rows).await? {
         let fields = Row::from_row(&row)?;
         // `tree_hashes` follows the entry's columns.
         let hashes: Vec<u8> = row.try_get(entries::COLUMN_COUNT - 1)?;
@@ -64,24 +54,76 @@ pub async fn get_many(conn: &mut Conn, ids: &[NodeId]) -> Result<HashMap<NodeId,
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let mut rows: Vec<u64> = ids.iter().map(|&id| completing_entry(id)).collect();
-    rows.sort_unstable();
-    rows.dedup();
-    let sql = format!(
-        "SELECT idx, tree_hashes FROM audit_entries WHERE idx IN {}",
-        placeholders(1, rows.len())
-    );
-    let mut query = sqlx::query_as::<_, (i64, Vec<u8>)>(&sql);
-    for row in &rows {
-        query = query.bind(to_i64(*row));
-    }
-    let found: HashMap<u64, Vec<u8>> = query
-        .fetch_all(&mut *conn)
+    let rows = ids.iter().map(|&id| completing_entry(id)).collect();
+    let found = fetch(conn, "idx, tree_hashes", rows)
         .await?
         .into_iter()
-        .map(|(idx, hashes)| (to_u64(idx), hashes))
-        .collect();
+        .map(|row| Ok((to_u64(row.try_get(0)?), row.try_get(1)?)))
+        .collect::<Result<HashMap<u64, Vec<u8>>, sqlx::Error>>()?;
     hashes_of(ids, &found)
+}
+
+/// The rows of entries `indexes` (those that exist), with `columns`, the first being `idx`.
+///
+/// On SQLite `idx` is not the table's key but has an index of its own, so a look-up by
+/// `idx` descends two B-trees, while one by rowid descends one: in a log of millions each
+/// row of a proof is a page or two not yet in memory, and half of them is half the time.
+/// Entries are only ever appended, in index order, so entry `i` is row `i + 1`; a row
+/// whose `idx` says otherwise (a damaged log) is looked up again by `idx`.
+async fn fetch(
+    conn: &mut Conn,
+    columns: &str,
+    mut indexes: Vec<u64>,
+) -> Result<Vec<AnyRow>, DbError> {
+    indexes.sort_unstable();
+    indexes.dedup();
+    let by_idx = |indexes: &[u64]| {
+        let sql = format!(
+            "SELECT {columns} FROM audit_entries WHERE idx IN {}",
+            placeholders(1, indexes.len())
+        );
+        (sql, indexes.iter().map(|&i| to_i64(i)).collect::<Vec<_>>())
+    };
+    if conn.backend_name() != "SQLite" {
+        let (sql, values) = by_idx(&indexes);
+        return select(conn, &sql, values).await;
+    }
+    let sql = format!(
+        "SELECT {columns} FROM audit_entries WHERE rowid IN {}",
+        placeholders(1, indexes.len())
+    );
+    let rowids = indexes
+        .iter()
+        .map(|&i| to_i64(i).saturating_add(1))
+        .collect();
+    let mut rows = select(conn, &sql, rowids).await?;
+    rows.retain(|row| {
+        row.try_get::<i64, _>(0)
+            .is_ok_and(|idx| indexes.binary_search(&to_u64(idx)).is_ok())
+    });
+    if rows.len() < indexes.len() {
+        let present: Vec<u64> = rows
+            .iter()
+            .filter_map(|row| row.try_get::<i64, _>(0).ok().map(to_u64))
+            .collect();
+        let missing: Vec<u64> = indexes
+            .into_iter()
+            .filter(|i| !present.contains(i))
+            .collect();
+        if !missing.is_empty() {
+            let (sql, values) = by_idx(&missing);
+            rows.extend(select(conn, &sql, values).await?);
+        }
+    }
+    Ok(rows)
+}
+
+async fn select(conn: &mut Conn, sql: &str, values: Vec<i64>) -> Result<Vec<AnyRow>, DbError> {
+    let mut query = sqlx::query(sql);
+    for value in values {
+        query = query.bind(value);
+    }
+    Ok(query.fetch_all(&mut *conn).await?)
 }
 
 /// Each node of `ids` from the tree hashes of the rows that completed them.

@@ -116,7 +116,9 @@ impl Db {
         let mut options = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(acquire_timeout);
-        let sqlite_path = (dialect == Dialect::Sqlite).then(|| sqlite_file(url.expose()));
+        let in_memory = url.expose().contains(":memory:") || url.expose().contains("mode=memory");
+        let sqlite_path =
+            (dialect == Dialect::Sqlite && !in_memory).then(|| sqlite_file(url.expose()));
         let url = match dialect {
             Dialect::Sqlite => {
                 options = options.after_connect(|conn, _meta| {
@@ -136,8 +138,9 @@ impl Db {
         })
     }
 
-    /// The database file on SQLite, for tools that read it directly (such as the audit
-    /// log's verification, which reads millions of rows).
+    /// The database file on SQLite (not for an in-memory database), for code that opens it
+    /// directly: the audit log's verification, which reads millions of rows, and its
+    /// group-commit writer.
     pub fn sqlite_path(&self) -> Option<&Path> {
         self.sqlite_path.as_deref()
     }
