@@ -32,20 +32,7 @@ pub(super) struct Pending {
 pub(super) async fn run(db: Db, mut queue: mpsc::Receiver<Pending>) {
     let appender = Appender::for_db(db);
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    let (mut batches, mut entries, mut since) = (0u64, 0u64, std::time::Instant::now());
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        batches += 1;
-        entries += batch.len() as u64;
-        if since.elapsed().as_secs() >= 2 {
-            eprintln!(
-                "TMPSTAT batches/s {} mean batch {:.1}",
-                batches / 2,
-                entries as f64 / batches as f64
-            );
-            batches = 0;
-            entries = 0;
-            since = std::time::Instant::now();
-        }
         let (drafts, replies): (Vec<Draft>, Vec<_>) =
             batch.drain(..).map(|p| (p.draft, p.reply)).unzip();
         let count = drafts.len();
