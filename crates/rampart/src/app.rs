@@ -263,24 +263,12 @@ pub async fn start(
 /// Identity without listeners, for administrative commands: the database migrated and the
 /// master key checked exactly as `serve` does.
 pub async fn offline_identity(config: &Config) -> anyhow::Result<(Identity, Db)> {
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    std::fs::create_dir_all(&config.server.data_dir).with_context(|| {
-        format!(
-            "cannot create the data directory {}",
-            config.server.data_dir.display()
-        )
-    })?;
-    let db = Db::connect(config)
-        .await
-        .context("cannot open the database (database.url)")?;
-    migrate::run(&db, &migrations(), clock.now()).await?;
-    let (master_key, _) = MasterKey::load_or_create(
-        &config.server.data_dir,
-        config.keys.master_key_file.as_deref(),
-    )?;
-    verify_master_key(&db, master_key.id(), clock.now()).await?;
+    let Offline {
+        db,
+        clock,
+        master_key,
+    } = Offline::open(config).await?;
     let mailer = mailer(config, &db, &clock, "cli")?;
-    let master_key = Arc::new(master_key);
     let audit = audit_log(config, &db, &clock, &master_key)?;
     let identity = Identity::new(
         IdentityDeps {
@@ -300,18 +288,57 @@ pub async fn offline_identity(config: &Config) -> anyhow::Result<(Identity, Db)>
 
 /// The audit log without listeners, for administrative commands.
 pub async fn offline_audit(config: &Config) -> anyhow::Result<(AuditLog, Db)> {
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let Offline {
+        db,
+        clock,
+        master_key,
+    } = Offline::open(config).await?;
+    let audit = audit_log(config, &db, &clock, &master_key)?;
+    Ok((audit, db))
+}
+
+/// The configured database with every migration applied, and the labels of those applied
+/// now.
+pub async fn open_database(
+    config: &Config,
+    now: platform::clock::Timestamp,
+) -> anyhow::Result<(Db, Vec<String>)> {
     let db = Db::connect(config)
         .await
         .context("cannot open the database (database.url)")?;
-    migrate::run(&db, &migrations(), clock.now()).await?;
-    let (master_key, _) = MasterKey::load_or_create(
-        &config.server.data_dir,
-        config.keys.master_key_file.as_deref(),
-    )?;
-    verify_master_key(&db, master_key.id(), clock.now()).await?;
-    let audit = audit_log(config, &db, &clock, &Arc::new(master_key))?;
-    Ok((audit, db))
+    let applied = migrate::run(&db, &migrations(), now).await?;
+    Ok((db, applied))
+}
+
+/// What every administrative command starts from: the data directory, the migrated
+/// database and the master key that belongs to it.
+struct Offline {
+    db: Db,
+    clock: Arc<dyn Clock>,
+    master_key: Arc<MasterKey>,
+}
+
+impl Offline {
+    async fn open(config: &Config) -> anyhow::Result<Self> {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        std::fs::create_dir_all(&config.server.data_dir).with_context(|| {
+            format!(
+                "cannot create the data directory {}",
+                config.server.data_dir.display()
+            )
+        })?;
+        let (db, _) = open_database(config, clock.now()).await?;
+        let (master_key, _) = MasterKey::load_or_create(
+            &config.server.data_dir,
+            config.keys.master_key_file.as_deref(),
+        )?;
+        verify_master_key(&db, master_key.id(), clock.now()).await?;
+        Ok(Self {
+            db,
+            clock,
+            master_key: Arc::new(master_key),
+        })
+    }
 }
 
 /// The audit log with its signing key, generated into the data directory at first start.

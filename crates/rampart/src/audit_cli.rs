@@ -15,9 +15,10 @@ use clap::{Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use platform::clock::{Clock, SystemClock, Timestamp};
 use platform::config::Config;
-use platform::db::{Db, migrate};
+use platform::db::Db;
 
 use crate::app;
+use crate::cli::print;
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum AuditCommand {
@@ -96,11 +97,7 @@ fn verifier_key(config: &Config) -> anyhow::Result<VerifierKey> {
 }
 
 async fn open_db(config: &Config) -> anyhow::Result<Db> {
-    let db = Db::connect(config)
-        .await
-        .context("cannot open the database (database.url)")?;
-    migrate::run(&db, &app::migrations(), SystemClock.now()).await?;
-    Ok(db)
+    Ok(app::open_database(config, SystemClock.now()).await?.0)
 }
 
 /// An indicatif bar on the terminal; nothing when output is not a terminal.
@@ -216,12 +213,4 @@ async fn run_export(
     db.close().await;
     eprintln!("exported {count} entries of {tenant}");
     Ok(ExitCode::SUCCESS)
-}
-
-#[allow(
-    clippy::print_stdout,
-    reason = "the command line talks to its user on stdout"
-)]
-fn print(text: &str) {
-    print!("{text}");
 }

@@ -8,7 +8,6 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use platform::clock::{Clock, SystemClock};
 use platform::config::{self, Config, ConfigError};
-use platform::db::{Db, migrate};
 
 use identity::IdentityError;
 use identity::model::role::StaffRole;
@@ -208,10 +207,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 }
 
 async fn migrate_only(config: Config) -> anyhow::Result<()> {
-    let db = Db::connect(&config)
-        .await
-        .context("cannot open the database (database.url)")?;
-    let applied = migrate::run(&db, &app::migrations(), SystemClock.now()).await?;
+    let (db, applied) = app::open_database(&config, SystemClock.now()).await?;
     if applied.is_empty() {
         print("the database is up to date\n");
     }
@@ -269,6 +265,6 @@ async fn wait_for_signal() {
     clippy::print_stdout,
     reason = "the command line talks to its user on stdout"
 )]
-fn print(text: &str) {
+pub(crate) fn print(text: &str) {
     print!("{text}");
 }
