@@ -115,12 +115,7 @@ pub async fn start(
     shutdown: Shutdown,
 ) -> anyhow::Result<Running> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    std::fs::create_dir_all(&config.server.data_dir).with_context(|| {
-        format!(
-            "cannot create the data directory {}",
-            config.server.data_dir.display()
-        )
-    })?;
+    create_data_dir(&config)?;
     let (certificates, generated) = load_certificates(&config)?;
     let tls_config = tls::server_config(certificates.clone())?;
     let db = Db::connect(&config)
@@ -297,6 +292,15 @@ pub async fn offline_audit(config: &Config) -> anyhow::Result<(AuditLog, Db)> {
     Ok((audit, db))
 }
 
+fn create_data_dir(config: &Config) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&config.server.data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {}",
+            config.server.data_dir.display()
+        )
+    })
+}
+
 /// The configured database with every migration applied, and the labels of those applied
 /// now.
 pub async fn open_database(
@@ -321,12 +325,7 @@ struct Offline {
 impl Offline {
     async fn open(config: &Config) -> anyhow::Result<Self> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        std::fs::create_dir_all(&config.server.data_dir).with_context(|| {
-            format!(
-                "cannot create the data directory {}",
-                config.server.data_dir.display()
-            )
-        })?;
+        create_data_dir(config)?;
         let (db, _) = open_database(config, clock.now()).await?;
         let (master_key, _) = MasterKey::load_or_create(
             &config.server.data_dir,
