@@ -21,6 +21,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::context::RequestMeta;
 use crate::model::entry::{Draft, Event};
 use crate::model::note::{SigningKey, VerifierKey};
+use crate::store::sqlite_nodes::SqliteNodes;
 use crate::store::{Conn, append};
 
 pub use checkpoints::CheckpointView;
@@ -73,6 +74,8 @@ struct Inner {
     pseudonym_key: [u8; 32],
     record_reads: bool,
     reads: mpsc::Sender<writer::Pending>,
+    /// On an SQLite file, where proofs read their rows.
+    sqlite_nodes: Option<Arc<SqliteNodes>>,
 }
 
 /// How long a read waits for its entry to become durable before it is refused.
@@ -84,8 +87,13 @@ impl AuditLog {
     pub fn new(deps: AuditDeps) -> Self {
         let (reads, queue) = mpsc::channel(writer::QUEUE);
         tokio::spawn(writer::run(deps.db.clone(), queue));
+        let sqlite_nodes = deps
+            .db
+            .sqlite_path()
+            .map(|path| Arc::new(SqliteNodes::new(path)));
         Self {
             inner: Arc::new(Inner {
+                sqlite_nodes,
                 db: deps.db,
                 clock: deps.clock,
                 signing_key: deps.signing_key,

@@ -12,7 +12,7 @@ use crate::store::checkpoints;
 use crate::store::entries::{self, Filter};
 use crate::store::{Conn, nodes};
 
-use super::{AuditError, AuditLog};
+use super::{AuditError, AuditLog, AuditUnavailable};
 
 /// An entry with the path that proves it is in a tree of `tree_size` entries.
 #[derive(Debug, Clone)]
@@ -66,7 +66,7 @@ impl AuditLog {
             .unwrap_or_default();
         let blocks: Vec<Vec<NodeId>> = ranges.iter().map(|&(a, b)| range_blocks(a, b)).collect();
         let wanted: Vec<NodeId> = blocks.iter().flatten().copied().collect();
-        let (entry, found) = nodes::entry_with_nodes(&mut conn, index, &wanted).await?;
+        let (entry, found) = self.entry_with_nodes(&mut conn, index, wanted).await?;
         drop(conn);
         // Whose entry it is decides first: another tenant's must look exactly like none.
         let entry = match entry {
@@ -130,7 +130,9 @@ impl AuditLog {
                 )));
             }
         }
-        let proof = range_hashes(&mut conn, &consistency_ranges(from, to)).await?;
+        let proof = self
+            .range_hashes(&mut conn, &consistency_ranges(from, to))
+            .await?;
         Ok(ConsistencyProof { from, to, proof })
     }
 
@@ -182,6 +184,46 @@ impl AuditLog {
         Ok((staff, page))
     }
 
+    /// Entry `index` (if it exists) and the hashes of `ids`, in one look-up: on SQLite on a
+    /// blocking thread through the log's own connections, otherwise through `conn`.
+    async fn entry_with_nodes(
+        &self,
+        conn: &mut Conn,
+        index: u64,
+        ids: Vec<NodeId>,
+    ) -> Result<(Option<Entry>, HashMap<NodeId, Hash>), AuditError> {
+        match &self.inner.sqlite_nodes {
+            Some(reader) => {
+                let reader = reader.clone();
+                tokio::task::spawn_blocking(move || reader.entry_with_nodes(index, &ids))
+                    .await
+                    .map_err(|_| AuditUnavailable)?
+                    .map_err(AuditError::from)
+            }
+            None => Ok(nodes::entry_with_nodes(conn, index, &ids).await?),
+        }
+    }
+
+    /// The hashes of `ranges`, from their complete blocks fetched in one look-up.
+    async fn range_hashes(
+        &self,
+        conn: &mut Conn,
+        ranges: &[Range],
+    ) -> Result<Vec<Hash>, AuditError> {
+        let blocks: Vec<Vec<NodeId>> = ranges.iter().map(|&(a, b)| range_blocks(a, b)).collect();
+        let wanted: Vec<NodeId> = blocks.iter().flatten().copied().collect();
+        let found = match &self.inner.sqlite_nodes {
+            Some(reader) => {
+                let reader = reader.clone();
+                tokio::task::spawn_blocking(move || reader.get_many(&wanted))
+                    .await
+                    .map_err(|_| AuditUnavailable)??
+            }
+            None => nodes::get_many(conn, &wanted).await?,
+        };
+        fold_blocks(&blocks, &found)
+    }
+
     async fn deny(
         &self,
         actor: &Actor,
@@ -196,14 +238,6 @@ impl AuditLog {
         self.record_read(event).await?;
         Ok(())
     }
-}
-
-/// The hashes of `ranges`, from their complete blocks fetched in one query.
-async fn range_hashes(conn: &mut Conn, ranges: &[Range]) -> Result<Vec<Hash>, AuditError> {
-    let blocks: Vec<Vec<NodeId>> = ranges.iter().map(|&(a, b)| range_blocks(a, b)).collect();
-    let wanted: Vec<NodeId> = blocks.iter().flatten().copied().collect();
-    let found: HashMap<NodeId, Hash> = nodes::get_many(conn, &wanted).await?;
-    fold_blocks(&blocks, &found)
 }
 
 /// Each range's hash from the hashes of its blocks.

@@ -10,6 +10,7 @@ pub mod entries;
 pub mod nodes;
 pub mod scan;
 pub mod sqlite_append;
+pub mod sqlite_nodes;
 
 use platform::db::migrate::Migration;
 
@@ -42,6 +43,17 @@ fn placeholders(rows: usize, columns: usize) -> String {
         sql.push(')');
     }
     sql
+}
+
+/// A read-only plain SQLite connection to the database file. NO_MUTEX: a connection is
+/// used by one thread at a time (rusqlite's `Connection` is not `Sync`), and SQLite's
+/// per-call connection mutex otherwise costs more than the work.
+fn open_read_only(path: &std::path::Path) -> Result<rusqlite::Connection, rusqlite::Error> {
+    use rusqlite::OpenFlags;
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = rusqlite::Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    Ok(conn)
 }
 
 fn to_i64(value: u64) -> i64 {

@@ -15,7 +15,7 @@ use crate::model::entry::Entry;
 use crate::model::merkle::{Hash, NodeId};
 
 /// The entry whose leaf completes `id`.
-fn completing_entry(id: NodeId) -> u64 {
+pub(super) fn completing_entry(id: NodeId) -> u64 {
     ((id.index + 1) << id.level) - 1
 }
 
@@ -63,13 +63,9 @@ pub async fn get_many(conn: &mut Conn, ids: &[NodeId]) -> Result<HashMap<NodeId,
     hashes_of(ids, &found)
 }
 
-/// The rows of entries `indexes` (those that exist), with `columns`, the first being `idx`.
-///
-/// On SQLite `idx` is not the table's key but has an index of its own, so a look-up by
-/// `idx` descends two B-trees, while one by rowid descends one: in a log of millions each
-/// row of a proof is a page or two not yet in memory, and half of them is half the time.
-/// Entries are only ever appended, in index order, so entry `i` is row `i + 1`; a row
-/// whose `idx` says otherwise (a damaged log) is looked up again by `idx`.
+/// The rows of entries `indexes` (those that exist), with `columns`, in one query. On SQLite
+/// proofs read their rows through [`super::sqlite_nodes`] instead; this serves PostgreSQL
+/// and in-memory SQLite.
 async fn fetch(
     conn: &mut Conn,
     columns: &str,
@@ -77,57 +73,19 @@ async fn fetch(
 ) -> Result<Vec<AnyRow>, DbError> {
     indexes.sort_unstable();
     indexes.dedup();
-    let by_idx = |indexes: &[u64]| {
-        let sql = format!(
-            "SELECT {columns} FROM audit_entries WHERE idx IN {}",
-            placeholders(1, indexes.len())
-        );
-        (sql, indexes.iter().map(|&i| to_i64(i)).collect::<Vec<_>>())
-    };
-    if conn.backend_name() != "SQLite" {
-        let (sql, values) = by_idx(&indexes);
-        return select(conn, &sql, values).await;
-    }
     let sql = format!(
-        "SELECT {columns} FROM audit_entries WHERE rowid IN {}",
+        "SELECT {columns} FROM audit_entries WHERE idx IN {}",
         placeholders(1, indexes.len())
     );
-    let rowids = indexes
-        .iter()
-        .map(|&i| to_i64(i).saturating_add(1))
-        .collect();
-    let mut rows = select(conn, &sql, rowids).await?;
-    rows.retain(|row| {
-        row.try_get::<i64, _>(0)
-            .is_ok_and(|idx| indexes.binary_search(&to_u64(idx)).is_ok())
-    });
-    if rows.len() < indexes.len() {
-        let present: Vec<u64> = rows
-            .iter()
-            .filter_map(|row| row.try_get::<i64, _>(0).ok().map(to_u64))
-            .collect();
-        let missing: Vec<u64> = indexes
-            .into_iter()
-            .filter(|i| !present.contains(i))
-            .collect();
-        if !missing.is_empty() {
-            let (sql, values) = by_idx(&missing);
-            rows.extend(select(conn, &sql, values).await?);
-        }
-    }
-    Ok(rows)
-}
-
-async fn select(conn: &mut Conn, sql: &str, values: Vec<i64>) -> Result<Vec<AnyRow>, DbError> {
-    let mut query = sqlx::query(sql);
-    for value in values {
-        query = query.bind(value);
+    let mut query = sqlx::query(&sql);
+    for index in indexes {
+        query = query.bind(to_i64(index));
     }
     Ok(query.fetch_all(&mut *conn).await?)
 }
 
 /// Each node of `ids` from the tree hashes of the rows that completed them.
-fn hashes_of(
+pub(super) fn hashes_of(
     ids: &[NodeId],
     found: &HashMap<u64, Vec<u8>>,
 ) -> Result<HashMap<NodeId, Hash>, DbError> {

@@ -11,8 +11,8 @@ use std::path::Path;
 
 use futures_util::TryStreamExt;
 use platform::db::{Db, DbError};
+use rusqlite::Connection;
 use rusqlite::types::ValueRef;
-use rusqlite::{Connection, OpenFlags};
 use sqlx::{FromRow, Row as _};
 
 use super::entries::{Unreadable, entry_of};
@@ -85,11 +85,7 @@ impl<'a> Scanner<'a> {
 }
 
 fn open_read_only(path: &Path) -> Result<Connection, ScanError> {
-    // NO_MUTEX: the connection is used by one thread at a time (rusqlite's `Connection` is
-    // not `Sync`), and SQLite's per-call connection mutex otherwise costs more than hashing.
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags)?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    let conn = super::open_read_only(path)?;
     // Reading through a memory map spares a copy and a system call per page; SQLite caps
     // the map at its compile-time limit (2 GB by default), and reads beyond it as usual.
     conn.pragma_update(None, "mmap_size", i64::MAX)?;
