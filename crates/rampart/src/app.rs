@@ -21,10 +21,11 @@ use platform::ids::new_id;
 use platform::mail::{Mailer, Transport};
 use platform::metrics::Metrics;
 use platform::tls::{self, CertificateStore};
-use platform::web::{CsrfGuard, ServeOptions, StackSettings, serve, with_common_layers};
+use platform::web::{CsrfGuard, ServeOptions, StackSettings, Uploads, serve, with_common_layers};
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
+use vault::{Vault, VaultDeps};
 
 use crate::routes;
 use crate::shutdown::Shutdown;
@@ -34,7 +35,13 @@ const JOBS_LEASE: &str = "jobs";
 
 /// Every component's migrations, in the order they apply.
 pub fn migrations() -> Vec<Migration> {
-    [migrate::PLATFORM, audit::MIGRATIONS, identity::MIGRATIONS].concat()
+    [
+        migrate::PLATFORM,
+        audit::MIGRATIONS,
+        identity::MIGRATIONS,
+        vault::MIGRATIONS,
+    ]
+    .concat()
 }
 
 /// The sockets of the four listeners, bound before anything else starts.
@@ -77,12 +84,19 @@ pub struct AppState {
     pub master_key: Arc<MasterKey>,
     pub identity: Identity,
     pub audit: AuditLog,
+    pub vault: Vault,
     pub mailer: Mailer,
 }
 
 impl FromRef<AppState> for AuditLog {
     fn from_ref(state: &AppState) -> Self {
         state.audit.clone()
+    }
+}
+
+impl FromRef<AppState> for Vault {
+    fn from_ref(state: &AppState) -> Self {
+        state.vault.clone()
     }
 }
 
@@ -173,6 +187,7 @@ pub async fn start(
         &config.identity,
     )
     .context("identity settings are not usable")?;
+    let vault = vault_service(&config, &db, &clock, &master_key, &audit).await?;
     let csrf = Csrf {
         public: CsrfGuard::new(&master_key, &public_url),
         staff: CsrfGuard::new(&master_key, &staff_url),
@@ -201,6 +216,7 @@ pub async fn start(
         master_key,
         identity,
         audit,
+        vault,
         mailer,
     };
     let acceptor = TlsAcceptor::from(tls_config);
@@ -208,6 +224,10 @@ pub async fn start(
         let settings = StackSettings {
             listener: name,
             body_limit: config.server.body_limit_bytes,
+            uploads: Uploads {
+                paths: vault::http::UPLOAD_PATHS.into(),
+                limit: config.server.upload_limit_bytes,
+            },
             request_timeout: Duration::from_secs(config.server.request_timeout_secs),
             metrics: metrics.clone(),
         };
@@ -279,6 +299,39 @@ pub async fn offline_identity(config: &Config) -> anyhow::Result<(Identity, Db)>
     )
     .context("identity settings are not usable")?;
     Ok((identity, db))
+}
+
+/// The vault without listeners, for administrative commands (`rampart import`).
+pub async fn offline_vault(config: &Config) -> anyhow::Result<(Vault, Db)> {
+    let Offline {
+        db,
+        clock,
+        master_key,
+    } = Offline::open(config).await?;
+    let audit = audit_log(config, &db, &clock, &master_key)?;
+    let vault = vault_service(config, &db, &clock, &master_key, &audit).await?;
+    Ok((vault, db))
+}
+
+async fn vault_service(
+    config: &Config,
+    db: &Db,
+    clock: &Arc<dyn Clock>,
+    master_key: &Arc<MasterKey>,
+    audit: &AuditLog,
+) -> anyhow::Result<Vault> {
+    let vault = Vault::new(VaultDeps {
+        db: db.clone(),
+        audit: audit.clone(),
+        clock: clock.clone(),
+        master_key: master_key.clone(),
+        spool_dir: config.server.data_dir.join("uploads"),
+    });
+    vault.check_master_key().await.context(
+        "the vault's data keys do not open with this master key; point keys.master_key_file \
+         (RAMPART_MASTER_KEY_FILE) at the key this database was created with",
+    )?;
+    Ok(vault)
 }
 
 /// The audit log without listeners, for administrative commands.

@@ -25,6 +25,8 @@ struct Row {
     actor: String,
     action: String,
     resources: String,
+    /// The entry's details, or empty.
+    details: String,
     ticket: String,
     grant: String,
     outcome: &'static str,
@@ -48,6 +50,7 @@ impl Row {
                 [] => event.resource_kind.clone(),
                 ids => format!("{} {}", event.resource_kind, ids.join(", ")),
             },
+            details: event.details.clone().unwrap_or_default(),
             ticket: event.ticket_id.clone().unwrap_or_default(),
             grant: event.grant_id.clone().unwrap_or_default(),
             outcome: event.outcome.as_str(),

@@ -32,6 +32,9 @@ pub struct EntryJson {
     pub outcome: Outcome,
     pub request_id: Option<String>,
     pub client_ip: Option<String>,
+    /// Absent from entries without details, and from bundles written before details existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<String>,
 }
 
 impl From<&Entry> for EntryJson {
@@ -52,6 +55,7 @@ impl From<&Entry> for EntryJson {
             outcome: event.outcome,
             request_id: entry.request_id.clone(),
             client_ip: entry.client_ip.clone(),
+            details: event.details.clone(),
         }
     }
 }
@@ -73,6 +77,7 @@ impl From<EntryJson> for Entry {
                 ticket_id: json.ticket_id,
                 grant_id: json.grant_id,
                 outcome: json.outcome,
+                details: json.details,
             },
             request_id: json.request_id,
             client_ip: json.client_ip,
@@ -167,5 +172,29 @@ mod tests {
             rfc3339_millis(Timestamp::from_millis(1_700_000_000_123)),
             "2023-11-14T22:13:20.123Z"
         );
+    }
+
+    #[test]
+    fn entries_without_details_are_written_and_read_as_before_details_existed() {
+        let entry = Entry {
+            index: 3,
+            time: Timestamp::from_millis(1_700_000_000_123),
+            event: Event::new(Actor::user("usr_1"), "identity.login").tenant("ten_1"),
+            request_id: None,
+            client_ip: None,
+        };
+        let json = serde_json::to_value(EntryJson::from(&entry)).unwrap();
+        assert!(json.get("details").is_none(), "{json}");
+        let old: EntryJson = serde_json::from_value(json).unwrap();
+        assert_eq!(Entry::from(old), entry);
+
+        let detailed = Entry {
+            event: entry.event.clone().details("name,phones"),
+            ..entry
+        };
+        let json = serde_json::to_value(EntryJson::from(&detailed)).unwrap();
+        assert_eq!(json["details"], "name,phones");
+        let read: EntryJson = serde_json::from_value(json).unwrap();
+        assert_eq!(Entry::from(read), detailed);
     }
 }

@@ -3,12 +3,18 @@
 //! The encoding is versioned and unambiguous (every string is length-prefixed, every optional
 //! field tagged), so two different entries can never encode to the same bytes. It includes
 //! the entry's index and time: moving or re-dating an entry changes its leaf hash.
+//!
+//! Version 1 is every entry without details; version 2 is the same fields followed by the
+//! details. An entry without details still encodes as version 1, byte for byte, so the
+//! leaves of entries appended before details existed hash as they always did.
 
 use platform::clock::Timestamp;
 use serde::{Deserialize, Serialize};
 
-/// The first byte of every encoded entry; a future layout gets a new number.
+/// The first byte of every encoded entry without details; a future layout gets a new number.
 pub const ENCODING_V1: u8 = 1;
+/// The first byte of an encoded entry with details: version 1's fields, then the details.
+pub const ENCODING_V2: u8 = 2;
 
 /// Who did something. Staff appear under a stable pseudonym, never their name or email.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -137,6 +143,12 @@ pub struct Event {
     /// For staff access: the grant it was made under.
     pub grant_id: Option<String>,
     pub outcome: Outcome,
+    /// Free text about the action, such as the names of the fields a write changed
+    /// (`name,phones`) or an import's counts (`created=10 updated=2 rejected=3`). It is
+    /// shown to the tenant and kept for ever: the caller must never put values, personal
+    /// data or secrets in it, only names and numbers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<String>,
 }
 
 impl Event {
@@ -151,6 +163,7 @@ impl Event {
             ticket_id: None,
             grant_id: None,
             outcome: Outcome::Allowed,
+            details: None,
         }
     }
 
@@ -177,6 +190,14 @@ impl Event {
 
     pub fn outcome(mut self, outcome: Outcome) -> Self {
         self.outcome = outcome;
+        self
+    }
+
+    /// Free text about the action (see [`Event::details`]): names and counts, never values
+    /// or secrets. Empty text records no details.
+    pub fn details(mut self, details: impl Into<String>) -> Self {
+        let details = details.into();
+        self.details = (!details.is_empty()).then_some(details);
         self
     }
 }
@@ -213,7 +234,7 @@ impl Draft {
 }
 
 impl Entry {
-    /// The canonical bytes hashed into the tree (version 1).
+    /// The canonical bytes hashed into the tree: version 1, or version 2 with details.
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(160);
         self.encode_into(&mut out);
@@ -237,6 +258,7 @@ impl Entry {
             outcome: event.outcome.as_str().as_bytes(),
             request_id: self.request_id.as_deref().map(str::as_bytes),
             client_ip: self.client_ip.as_deref().map(str::as_bytes),
+            details: event.details.as_deref().map(str::as_bytes),
         }
         .encode_into(out);
     }
@@ -259,10 +281,11 @@ pub struct Fields<'a, Id: AsRef<[u8]>> {
     pub outcome: &'a [u8],
     pub request_id: Option<&'a [u8]>,
     pub client_ip: Option<&'a [u8]>,
+    pub details: Option<&'a [u8]>,
 }
 
 impl<Id: AsRef<[u8]>> Fields<'_, Id> {
-    /// The canonical encoding, version 1: see [`Entry::encode`].
+    /// The canonical encoding: see [`Entry::encode`].
     pub fn encode_into(&self, out: &mut Vec<u8>) {
         out.clear();
         self.append_to(out);
@@ -277,7 +300,10 @@ impl<Id: AsRef<[u8]>> Fields<'_, Id> {
     }
 
     fn append_to(&self, out: &mut Vec<u8>) {
-        out.push(ENCODING_V1);
+        out.push(match self.details {
+            None => ENCODING_V1,
+            Some(_) => ENCODING_V2,
+        });
         out.extend_from_slice(&self.index.to_be_bytes());
         out.extend_from_slice(&self.time_ms.to_be_bytes());
         put_str(out, self.actor_kind);
@@ -294,6 +320,10 @@ impl<Id: AsRef<[u8]>> Fields<'_, Id> {
         put_str(out, self.outcome);
         put_opt(out, self.request_id);
         put_opt(out, self.client_ip);
+        // The version byte says whether details follow, so they need no tag of their own.
+        if let Some(details) = self.details {
+            put_str(out, details);
+        }
     }
 }
 
@@ -372,6 +402,27 @@ mod tests {
         );
     }
 
+    /// Details arrived after entries had been appended: an entry without them must keep the
+    /// version 1 bytes pinned above, and one with them is those fields under version 2 with
+    /// the details appended.
+    #[test]
+    fn details_are_appended_under_version_2_and_leave_entries_without_them_as_they_were() {
+        let v1 = entry().encode();
+        let mut no_details = entry();
+        no_details.event = no_details.event.details("");
+        assert_eq!(no_details.event.details, None);
+        assert_eq!(no_details.encode(), v1);
+
+        let mut with_details = entry();
+        with_details.event = with_details.event.details("name,phones");
+        let mut expected = vec![ENCODING_V2];
+        expected.extend_from_slice(&v1[1..]);
+        expected.extend_from_slice(&[0, 0, 0, 11]);
+        expected.extend_from_slice(b"name,phones");
+        assert_eq!(with_details.encode(), expected);
+        assert_eq!(with_details.encode()[0], 2);
+    }
+
     #[test]
     fn every_field_changes_the_encoding() {
         let base = entry().encode();
@@ -390,6 +441,8 @@ mod tests {
             Box::new(|e| e.event.outcome = Outcome::Denied),
             Box::new(|e| e.request_id = None),
             Box::new(|e| e.client_ip = None),
+            Box::new(|e| e.event.details = Some("name".into())),
+            Box::new(|e| e.event.details = Some(String::new())),
         ];
         for change in changes {
             let mut changed = entry();

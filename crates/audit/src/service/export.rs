@@ -27,7 +27,7 @@ pub enum ExportError {
     Damaged(String),
 }
 
-const CSV_HEADER: [&str; 14] = [
+const CSV_HEADER: [&str; 15] = [
     "index",
     "time",
     "time_ms",
@@ -42,6 +42,7 @@ const CSV_HEADER: [&str; 14] = [
     "outcome",
     "request_id",
     "client_ip",
+    "details",
 ];
 
 /// Writes the entries of `tenant_id` recorded at or after `since`, in index order; returns
@@ -90,7 +91,7 @@ enum Sink<'a> {
     Lines(&'a mut dyn Write, Vec<u8>),
 }
 
-fn csv_record(entry: &EntryJson) -> [String; 14] {
+fn csv_record(entry: &EntryJson) -> [String; 15] {
     let opt = |value: &Option<String>| value.clone().unwrap_or_default();
     [
         entry.index.to_string(),
@@ -107,6 +108,7 @@ fn csv_record(entry: &EntryJson) -> [String; 14] {
         entry.outcome.as_str().to_owned(),
         opt(&entry.request_id),
         opt(&entry.client_ip),
+        opt(&entry.details),
     ]
     .map(|cell| defuse_formula(&cell))
 }

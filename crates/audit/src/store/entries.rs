@@ -9,9 +9,9 @@ use super::{Conn, placeholders, to_i64, to_u64};
 use crate::model::entry::{Actor, ActorKind, Entry, Event, Outcome};
 
 pub(super) const COLUMNS: &str = "idx, recorded_at, actor_kind, actor_id, tenant_id, action, \
-    resource_kind, resource_ids, ticket_id, grant_id, outcome, request_id, client_ip";
+    resource_kind, resource_ids, ticket_id, grant_id, outcome, request_id, client_ip, details";
 /// The columns inserted: the entry's, then its tree hashes.
-pub(super) const COLUMN_COUNT: usize = 14;
+pub(super) const COLUMN_COUNT: usize = 15;
 
 /// An entry as appended, with its leaf hash followed by the hashes of the subtrees its leaf
 /// completes (level 1 upwards), concatenated.
@@ -32,6 +32,7 @@ pub type Row = (
     Option<String>,
     Option<String>,
     String,
+    Option<String>,
     Option<String>,
     Option<String>,
 );
@@ -59,6 +60,7 @@ pub fn entry_of(row: Row) -> Result<Entry, Unreadable> {
         outcome,
         request_id,
         client_ip,
+        details,
     ) = row;
     let index = to_u64(idx);
     let unreadable = |field| Unreadable { index, field };
@@ -77,6 +79,7 @@ pub fn entry_of(row: Row) -> Result<Entry, Unreadable> {
             ticket_id: ticket,
             grant_id: grant,
             outcome: Outcome::parse(&outcome).ok_or_else(|| unreadable("outcome"))?,
+            details,
         },
         request_id,
         client_ip,
@@ -111,6 +114,7 @@ pub async fn insert(conn: &mut Conn, appended: &[Appended]) -> Result<(), DbErro
             .bind(event.outcome.as_str())
             .bind(entry.request_id.as_deref())
             .bind(entry.client_ip.as_deref())
+            .bind(event.details.as_deref())
             .bind(tree_hashes.clone());
     }
     query.execute(&mut *conn).await?;

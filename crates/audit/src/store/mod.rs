@@ -17,12 +17,20 @@ use platform::db::migrate::Migration;
 pub use sqlx::AnyConnection as Conn;
 
 /// The audit log's schema.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    component: "audit",
-    version: 1,
-    name: "audit",
-    sql: include_str!("../../migrations/0001_audit.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        component: "audit",
+        version: 1,
+        name: "audit",
+        sql: include_str!("../../migrations/0001_audit.sql"),
+    },
+    Migration {
+        component: "audit",
+        version: 2,
+        name: "details",
+        sql: include_str!("../../migrations/0002_details.sql"),
+    },
+];
 
 /// `($1, $2, …), (…)` for `rows` rows of `columns` values, numbered from `$1`: sqlx's query
 /// builder writes `?` for the `Any` driver, which PostgreSQL does not accept.

@@ -53,9 +53,13 @@ struct SqliteCursor {
     rowid: i64,
 }
 
+/// The entry's columns in the order of [`super::entries::COLUMNS`], then its tree hashes
+/// (at [`TREE_HASHES`]).
 const COLUMNS: &str = "idx, recorded_at, actor_kind, actor_id, tenant_id, action, \
     resource_kind, resource_ids, ticket_id, grant_id, outcome, request_id, client_ip, \
-    tree_hashes";
+    details, tree_hashes";
+/// The position of `tree_hashes` in [`COLUMNS`].
+const TREE_HASHES: usize = super::entries::COLUMN_COUNT - 1;
 
 impl<'a> Scanner<'a> {
     pub fn open(db: &'a Db) -> Result<Self, ScanError> {
@@ -112,7 +116,8 @@ fn read_sqlite<E: From<ScanError>>(
         cursor.rowid = row.get(0).map_err(ScanError::from)?;
         let index = to_u64(row.get(1).map_err(ScanError::from)?);
         let recomputed = leaf_hash_of_row(row, index, &mut buffer)?;
-        let tree_hashes = match row.get_ref(14) {
+        // The rowid comes first.
+        let tree_hashes = match row.get_ref(TREE_HASHES + 1) {
             Ok(ValueRef::Blob(bytes)) => bytes,
             _ => &[],
         };
@@ -173,6 +178,7 @@ fn leaf_hash_of_row(
         outcome: text(10, "outcome")?,
         request_id: optional(11, "request id")?,
         client_ip: optional(12, "client address")?,
+        details: optional(13, "details")?,
     }
     .leaf_hash(buffer))
 }
@@ -193,7 +199,7 @@ async fn read_pooled<E: From<ScanError>>(
         .fetch(&mut *conn);
     let db_error = |err: sqlx::Error| ScanError::Db(DbError::from(err));
     while let Some(row) = rows.try_next().await.map_err(db_error)? {
-        let tree_hashes: Vec<u8> = row.try_get(13).map_err(db_error)?;
+        let tree_hashes: Vec<u8> = row.try_get(TREE_HASHES).map_err(db_error)?;
         let fields = super::entries::Row::from_row(&row).map_err(db_error)?;
         let entry = entry_of(fields).map_err(ScanError::from)?;
         entry.encode_into(&mut buffer);

@@ -60,7 +60,7 @@ impl SqliteAppender {
         {
             let mut insert = tx.prepare_cached(&format!(
                 "INSERT INTO audit_entries ({COLUMNS}, tree_hashes) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
             ))?;
             for appended in leaves(first, &mut frontier, drafts) {
                 let (entry, event) = (&appended.entry, &appended.entry.event);
@@ -78,6 +78,7 @@ impl SqliteAppender {
                     event.outcome.as_str(),
                     entry.request_id.as_deref(),
                     entry.client_ip.as_deref(),
+                    event.details.as_deref(),
                     appended.tree_hashes,
                 ])?;
             }

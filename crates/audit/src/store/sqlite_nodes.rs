@@ -131,8 +131,9 @@ fn select(
             row.get(10)?,
             row.get(11)?,
             row.get(12)?,
+            row.get(13)?,
         );
-        Ok((to_u64(fields.0), fields, row.get(13)?))
+        Ok((to_u64(fields.0), fields, row.get(14)?))
     })?;
     rows.collect()
 }

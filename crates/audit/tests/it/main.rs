@@ -10,6 +10,7 @@
 mod append_only;
 mod checkpoints;
 mod consistency;
+mod details;
 mod group_commit;
 mod support;
 mod tree;

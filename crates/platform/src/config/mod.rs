@@ -63,6 +63,8 @@ pub struct ServerConfig {
     pub data_dir: PathBuf,
     /// Largest request body accepted, in bytes.
     pub body_limit_bytes: usize,
+    /// Largest upload accepted on the routes that take files (contact imports), in bytes.
+    pub upload_limit_bytes: usize,
     /// Time allowed to answer one request.
     pub request_timeout_secs: u64,
     /// Time allowed for a client to send its request headers (slow-client protection).
@@ -78,6 +80,7 @@ impl Default for ServerConfig {
             staff_url: None,
             data_dir: PathBuf::from("data"),
             body_limit_bytes: 1024 * 1024,
+            upload_limit_bytes: 1024 * 1024 * 1024,
             request_timeout_secs: 30,
             header_timeout_secs: 10,
             shutdown_grace_secs: 30,
@@ -259,6 +262,12 @@ impl Config {
         }
         if self.server.body_limit_bytes < 1024 {
             fail("server.body_limit_bytes", "must be at least 1024".into());
+        }
+        if self.server.upload_limit_bytes < self.server.body_limit_bytes {
+            fail(
+                "server.upload_limit_bytes",
+                "must be at least server.body_limit_bytes".into(),
+            );
         }
         for (key, secs) in [
             (

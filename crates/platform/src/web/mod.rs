@@ -25,7 +25,7 @@ pub use observe::RequestId;
 pub use problem::{ApiError, ProblemKind, Rendered};
 pub use problem_pages::problem_pages_router;
 pub use server::{ServeOptions, serve};
-pub use stack::{StackSettings, with_common_layers};
+pub use stack::{StackSettings, Uploads, with_common_layers};
 pub use trust::TrustSection;
 
 /// The page shown for an error outside the API.

@@ -70,6 +70,7 @@ async fn start(request_timeout: Duration) -> Served {
     let settings = StackSettings {
         listener: "test",
         body_limit: 2048,
+        uploads: super::Uploads::default(),
         request_timeout,
         metrics: Arc::new(Metrics::new()),
     };

@@ -22,7 +22,9 @@ use crate::app::AppState;
 pub(crate) fn public(state: AppState, csrf: CsrfGuard) -> Router {
     let forms = Router::new()
         .merge(identity::http::public_router(state.identity.clone()))
+        .merge(vault::http::pages_router::<AppState>())
         .route_layer(from_fn_with_state(csrf, csrf_protect));
+    let api = vault::http::api_router::<AppState>();
     let transparency = Router::new()
         .merge(audit::http::api_router::<AppState, AccessLogToken>())
         .merge(audit::http::pages_router::<AppState, AccessLogViewer>());
@@ -33,6 +35,7 @@ pub(crate) fn public(state: AppState, csrf: CsrfGuard) -> Router {
         .route("/security", get(trust::page))
         .merge(forms)
         .merge(transparency)
+        .merge(api)
         .merge(problem_pages_router())
         .merge(assets_router())
         .layer(from_fn(audit::context::capture))

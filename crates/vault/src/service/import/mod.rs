@@ -1,0 +1,274 @@
+//! Bulk import of contacts from CSV, as a job with progress.
+//!
+//! A thread reads and checks the file and seals its rows (`parse`); a task matches them to
+//! existing contacts and writes each batch in one transaction with its progress and audit
+//! entry (`write`). Uploads through the API wait in an encrypted spool file (`spool`)
+//! so the request can end while the job runs.
+
+mod parse;
+pub mod spool;
+mod write;
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use audit::Outcome;
+use platform::clock::Timestamp;
+use platform::ids::new_id;
+use tokio::sync::{mpsc, oneshot, watch};
+
+use super::{Caller, Vault, VaultError};
+use crate::model::FieldErrors;
+use crate::store::imports::{self as store, Counts, ImportRow};
+
+/// What to do with a row that is a contact already (same phone or email; same name when the
+/// row has neither).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MergePolicy {
+    /// Leave the contact as it is.
+    #[default]
+    Skip,
+    /// Add what the row brings (see `model::import::merge_into`).
+    Update,
+}
+
+impl MergePolicy {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "skip" => Some(Self::Skip),
+            "update" => Some(Self::Update),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Skip => "skip",
+            Self::Update => "update",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    pub merge: MergePolicy,
+    /// Header → target key, where the header's own name does not say.
+    pub columns: BTreeMap<String, String>,
+}
+
+/// An import as its owner sees it.
+#[derive(Debug, Clone)]
+pub struct ImportStatus {
+    pub id: String,
+    /// `running`, `done`, `failed`, or `interrupted` (its node stopped).
+    pub state: String,
+    pub merge_policy: String,
+    pub counts: Counts,
+    pub failure: Option<String>,
+    pub started_at: Timestamp,
+    pub finished_at: Option<Timestamp>,
+}
+
+/// A running import started by this process.
+pub struct ImportHandle {
+    pub id: String,
+    /// Counts after each batch.
+    pub progress: watch::Receiver<Counts>,
+    /// The final status, when the job ends.
+    pub done: oneshot::Receiver<ImportStatus>,
+}
+
+/// A running import that has not moved for this long was interrupted.
+const STALL_MS: i64 = 120_000;
+
+impl Vault {
+    /// Starts importing `source` for the caller's tenant. Returns once the header is read
+    /// and mapped (a file that cannot be mapped is refused here and creates no job); the
+    /// rows are imported in the background.
+    pub async fn start_import(
+        &self,
+        caller: &Caller,
+        source: impl Read + Send + 'static,
+        options: ImportOptions,
+    ) -> Result<ImportHandle, VaultError> {
+        let (key, definitions) = {
+            let mut conn = self.db().connection().await?;
+            let key = self.key(&mut conn, caller).await?;
+            (key, self.definitions(&mut conn, caller).await?)
+        };
+        let job = parse::Job {
+            tenant_id: caller.tenant_id.clone(),
+            key: key.clone(),
+            definitions,
+            columns: options.columns,
+            now: self.now(),
+        };
+        let (mapped_tx, mapped_rx) = oneshot::channel();
+        let (batches_tx, mut batches_rx) = mpsc::channel(2);
+        std::thread::Builder::new()
+            .name("rampart-import".into())
+            .spawn(move || parse::run(source, job, mapped_tx, batches_tx))
+            .map_err(|err| VaultError::BadInput(format!("cannot start the import: {err}")))?;
+        let targets = match mapped_rx.await {
+            Ok(Ok(targets)) => targets,
+            Ok(Err(parse::Unreadable::Mapping(errors))) => return Err(VaultError::Invalid(errors)),
+            Ok(Err(parse::Unreadable::Header(message))) => {
+                let mut errors = FieldErrors::new();
+                errors.insert("file", message);
+                return Err(VaultError::Invalid(errors));
+            }
+            Err(_) => return Err(VaultError::BadInput("the file could not be read".into())),
+        };
+        let id = new_id("imp");
+        let mut tx = self.db().begin().await?;
+        store::insert(
+            &mut tx,
+            &caller.tenant_id,
+            &id,
+            options.merge.as_str(),
+            self.now().as_millis(),
+        )
+        .await?;
+        let event = self
+            .event(caller, "vault.import.start")
+            .resource("contact_import", [id.as_str()])
+            .details(format!("merge={}", options.merge.as_str()));
+        self.inner.audit.record(&mut tx, event).await?;
+        tx.commit().await.map_err(platform::db::DbError::from)?;
+
+        let (progress_tx, progress) = watch::channel(Counts::default());
+        let (done_tx, done) = oneshot::channel();
+        let mut writer = write::Writer {
+            vault: self.clone(),
+            caller: caller.clone(),
+            import_id: id.clone(),
+            key,
+            policy: options.merge,
+            targets,
+            counts: Counts::default(),
+        };
+        let vault = self.clone();
+        tokio::spawn(async move {
+            let mut failure = None;
+            while let Some(batch) = batches_rx.recv().await {
+                let result = match batch {
+                    Ok(batch) => writer.write(batch).await,
+                    Err(message) => Err(VaultError::BadInput(message)),
+                };
+                if let Err(err) = result {
+                    failure = Some(err);
+                    break;
+                }
+                let _ = progress_tx.send(writer.counts);
+            }
+            let status = vault.finish_import(&writer, failure).await;
+            let _ = done_tx.send(status);
+        });
+        Ok(ImportHandle { id, progress, done })
+    }
+
+    async fn finish_import(
+        &self,
+        writer: &write::Writer,
+        failure: Option<VaultError>,
+    ) -> ImportStatus {
+        let failure = failure.map(|err| match err {
+            VaultError::BadInput(message) => message,
+            other => {
+                tracing::error!(import = %writer.import_id, error = %other, "an import stopped");
+                "the import stopped on a server error; the rows counted are saved, run the same \
+                 file again to finish it"
+                    .to_owned()
+            }
+        });
+        let state = if failure.is_some() { "failed" } else { "done" };
+        let now = self.now();
+        let counts = writer.counts;
+        let recorded = async {
+            let mut tx = self.db().begin().await?;
+            store::finish(
+                &mut tx,
+                &writer.import_id,
+                state,
+                failure.as_deref(),
+                now.as_millis(),
+            )
+            .await?;
+            let event = self
+                .event(&writer.caller, "vault.import.finish")
+                .resource("contact_import", [writer.import_id.as_str()])
+                .outcome(if failure.is_some() {
+                    Outcome::Failed
+                } else {
+                    Outcome::Allowed
+                })
+                .details(format!(
+                    "rows={} created={} updated={} unchanged={} rejected={}",
+                    counts.rows_read,
+                    counts.created,
+                    counts.updated,
+                    counts.unchanged,
+                    counts.rejected
+                ));
+            self.inner.audit.record(&mut tx, event).await?;
+            tx.commit().await.map_err(platform::db::DbError::from)?;
+            Ok::<_, VaultError>(())
+        };
+        if let Err(err) = recorded.await {
+            tracing::error!(import = %writer.import_id, error = %err, "an import's end was not recorded");
+        }
+        ImportStatus {
+            id: writer.import_id.clone(),
+            state: state.to_owned(),
+            merge_policy: writer.policy.as_str().to_owned(),
+            counts,
+            failure,
+            started_at: now,
+            finished_at: Some(now),
+        }
+    }
+
+    /// An import of the caller's tenant, or not found.
+    pub async fn import_status(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> Result<ImportStatus, VaultError> {
+        let mut conn = self.db().connection().await?;
+        let row = store::get(&mut conn, &caller.tenant_id, id)
+            .await?
+            .ok_or(VaultError::NotFound)?;
+        Ok(status(row, self.now()))
+    }
+
+    /// The rows an import refused, by line, with their reasons.
+    pub async fn import_rejections(
+        &self,
+        caller: &Caller,
+        id: &str,
+        limit: i64,
+    ) -> Result<Vec<(i64, String)>, VaultError> {
+        let mut conn = self.db().connection().await?;
+        store::get(&mut conn, &caller.tenant_id, id)
+            .await?
+            .ok_or(VaultError::NotFound)?;
+        Ok(store::rejections(&mut conn, id, limit).await?)
+    }
+}
+
+fn status(row: ImportRow, now: Timestamp) -> ImportStatus {
+    let stalled = row.state == "running" && now.as_millis() - row.updated_at > STALL_MS;
+    ImportStatus {
+        id: row.id,
+        state: if stalled {
+            "interrupted".into()
+        } else {
+            row.state
+        },
+        merge_policy: row.merge_policy,
+        counts: row.counts,
+        failure: row.failure,
+        started_at: Timestamp::from_millis(row.started_at),
+        finished_at: row.finished_at.map(Timestamp::from_millis),
+    }
+}

@@ -1,0 +1,190 @@
+//! The import's first stage, on a thread of its own: reads the CSV, checks each row, and
+//! seals every good row as a new contact, in batches for the writer. Sealing here, beside
+//! the writer, keeps both cores busy.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use platform::clock::Timestamp;
+use platform::ids::new_id;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::keys::DataKey;
+use crate::model::contact::FieldDefinitions;
+use crate::model::import::{Mapping, Target};
+use crate::model::terms::{TermKind, name_words};
+use crate::model::{Contact, FieldErrors};
+use crate::service::contacts::{seal_row, terms};
+use crate::store::contacts::ContactRow;
+
+/// Rows per batch: one transaction each.
+pub(super) const BATCH: usize = 2_000;
+
+/// A row of the file, checked.
+pub(super) struct Prepared {
+    pub line: u64,
+    pub outcome: Result<Candidate, String>,
+}
+
+/// A good row, sealed as if it were a new contact.
+pub(super) struct Candidate {
+    pub contact: Contact,
+    pub row: ContactRow,
+    pub terms: Vec<i64>,
+    pub keys: MatchKeys,
+}
+
+/// How a row finds the contact it may already be: by any of its phones and emails, or, when
+/// it has neither, by every word of its name (then checked against the whole name).
+#[derive(Debug, Clone)]
+pub(super) enum MatchKeys {
+    Any(Vec<i64>),
+    AllWords(Vec<i64>),
+}
+
+impl MatchKeys {
+    pub fn terms(&self) -> &[i64] {
+        match self {
+            Self::Any(terms) | Self::AllWords(terms) => terms,
+        }
+    }
+}
+
+pub(super) struct Job {
+    pub tenant_id: String,
+    pub key: DataKey,
+    pub definitions: FieldDefinitions,
+    pub columns: BTreeMap<String, String>,
+    pub now: Timestamp,
+}
+
+/// Why the file could not be read at all.
+pub(super) enum Unreadable {
+    Mapping(FieldErrors),
+    Header(String),
+}
+
+/// Reads `source` to its end: first answers `mapped` with the header's mapping, then sends
+/// batches until the file ends, or stops when the receiver is gone. A read error ends the
+/// stream with `Err`.
+pub(super) fn run(
+    source: impl Read,
+    job: Job,
+    mapped: oneshot::Sender<Result<Vec<Target>, Unreadable>>,
+    batches: mpsc::Sender<Result<Vec<Prepared>, String>>,
+) {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(source);
+    let headers = match header_names(&mut reader) {
+        Ok(headers) => headers,
+        Err(message) => {
+            let _ = mapped.send(Err(Unreadable::Header(message)));
+            return;
+        }
+    };
+    let mapping = match Mapping::from_headers(&headers, &job.columns, &job.definitions) {
+        Ok(mapping) => mapping,
+        Err(errors) => {
+            let _ = mapped.send(Err(Unreadable::Mapping(errors)));
+            return;
+        }
+    };
+    if mapped.send(Ok(mapping.targets().to_vec())).is_err() {
+        return;
+    }
+    let mut record = csv::ByteRecord::new();
+    let mut batch = Vec::with_capacity(BATCH);
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(err) => {
+                let line = err.position().map_or(0, csv::Position::line);
+                let _ = batches.blocking_send(Err(format!(
+                    "the file could not be read past line {line}: {}",
+                    describe_csv_error(&err)
+                )));
+                return;
+            }
+        }
+        let line = record.position().map_or(0, csv::Position::line);
+        let outcome = mapping
+            .row(&record, &headers, &job.definitions)
+            .map(|state| candidate(&job, state));
+        batch.push(Prepared { line, outcome });
+        if batch.len() == BATCH
+            && batches
+                .blocking_send(Ok(std::mem::take(&mut batch)))
+                .is_err()
+        {
+            return;
+        }
+    }
+    if !batch.is_empty() {
+        let _ = batches.blocking_send(Ok(batch));
+    }
+}
+
+fn header_names<R: Read>(reader: &mut csv::Reader<R>) -> Result<Vec<String>, String> {
+    let headers = reader
+        .byte_headers()
+        .map_err(|err| format!("the header cannot be read: {}", describe_csv_error(&err)))?;
+    if headers.is_empty() {
+        return Err("the file is empty: the first line must name the columns".into());
+    }
+    headers
+        .iter()
+        .map(|h| {
+            std::str::from_utf8(h)
+                .map(|h| h.trim().trim_start_matches('\u{feff}').to_owned())
+                .map_err(|_| "invalid UTF-8 in the header line".to_owned())
+        })
+        .collect()
+}
+
+/// The kind of a CSV error without the bytes it saw: those may be personal data.
+fn describe_csv_error(err: &csv::Error) -> &'static str {
+    match err.kind() {
+        csv::ErrorKind::Io(_) => "the upload could not be read",
+        csv::ErrorKind::Utf8 { .. } => "invalid UTF-8",
+        _ => "malformed CSV",
+    }
+}
+
+fn candidate(job: &Job, state: crate::model::contact::ContactState) -> Candidate {
+    let contact = Contact {
+        id: new_id("ctc"),
+        state,
+        created_at: job.now,
+        updated_at: job.now,
+    };
+    let personal = &contact.state.personal;
+    let mut by_contact: Vec<i64> = personal
+        .phones
+        .iter()
+        .map(|p| job.key.term(TermKind::Phone, p.as_str()))
+        .chain(
+            personal
+                .emails
+                .iter()
+                .map(|e| job.key.term(TermKind::Email, e.as_str())),
+        )
+        .collect();
+    let keys = if by_contact.is_empty() {
+        by_contact = name_words(&personal.name)
+            .iter()
+            .map(|w| job.key.term(TermKind::NameWord, w))
+            .collect();
+        MatchKeys::AllWords(by_contact)
+    } else {
+        MatchKeys::Any(by_contact)
+    };
+    Candidate {
+        row: seal_row(&job.key, &job.tenant_id, &contact),
+        terms: terms(&job.key, &contact.state),
+        contact,
+        keys,
+    }
+}

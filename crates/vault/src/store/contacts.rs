@@ -1,0 +1,330 @@
+//! Contacts and their blind-index terms. Rows hold sealed personal fields; nothing here
+//! sees plaintext.
+
+use platform::db::DbError;
+
+use super::{Conn, numbered};
+use crate::model::contact::OPT_OUT_BITS;
+
+/// A contact as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactRow {
+    pub id: String,
+    pub sealed: Vec<u8>,
+    /// A JSON array of tags.
+    pub tags: String,
+    pub channels: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+type Row = (String, Vec<u8>, String, i64, i64, i64);
+
+const COLUMNS: &str = "id, sealed, tags, channels, created_at, updated_at";
+
+fn record((id, sealed, tags, channels, created_at, updated_at): Row) -> ContactRow {
+    ContactRow {
+        id,
+        sealed,
+        tags,
+        channels,
+        created_at,
+        updated_at,
+    }
+}
+
+/// What a page of contacts is filtered by.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Terms every contact returned has.
+    pub terms: Vec<i64>,
+    pub opted_out: Option<bool>,
+}
+
+/// Terms per insert statement: sqlx's SQLite binding is quadratic in the values of one
+/// statement, so statements stay small.
+const TERMS_PER_STATEMENT: usize = 40;
+
+pub async fn insert(
+    conn: &mut Conn,
+    tenant_id: &str,
+    row: &ContactRow,
+    terms: &[i64],
+) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO vault_contacts (id, tenant_id, sealed, tags, channels, created_at, \
+         updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&row.id)
+    .bind(tenant_id)
+    .bind(&row.sealed)
+    .bind(&row.tags)
+    .bind(row.channels)
+    .bind(row.created_at)
+    .bind(row.updated_at)
+    .execute(&mut *conn)
+    .await?;
+    insert_terms(conn, tenant_id, &row.id, terms).await
+}
+
+/// Contacts per insert statement (seven values each).
+const CONTACTS_PER_STATEMENT: usize = 18;
+
+/// Inserts many contacts and their terms, a few statements for a whole batch.
+pub async fn insert_many(
+    conn: &mut Conn,
+    tenant_id: &str,
+    rows: &[(ContactRow, Vec<i64>)],
+) -> Result<(), DbError> {
+    for chunk in rows.chunks(CONTACTS_PER_STATEMENT) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let n = 2 + i * 6;
+                format!(
+                    "(${}, $1, ${}, ${}, ${}, ${}, ${})",
+                    n,
+                    n + 1,
+                    n + 2,
+                    n + 3,
+                    n + 4,
+                    n + 5
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO vault_contacts (id, tenant_id, sealed, tags, channels, created_at, \
+             updated_at) VALUES {}",
+            values.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(tenant_id);
+        for (row, _) in chunk {
+            query = query
+                .bind(&row.id)
+                .bind(&row.sealed)
+                .bind(&row.tags)
+                .bind(row.channels)
+                .bind(row.created_at)
+                .bind(row.updated_at);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    let pairs: Vec<(i64, &str)> = rows
+        .iter()
+        .flat_map(|(row, terms)| terms.iter().map(|t| (*t, row.id.as_str())))
+        .collect();
+    for chunk in pairs.chunks(TERMS_PER_STATEMENT) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("($1, ${}, ${})", 2 + i * 2, 3 + i * 2))
+            .collect();
+        let sql = format!(
+            "INSERT INTO vault_terms (tenant_id, term, contact_id) VALUES {} \
+             ON CONFLICT DO NOTHING",
+            values.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(tenant_id);
+        for (term, id) in chunk {
+            query = query.bind(*term).bind(*id);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+pub async fn insert_terms(
+    conn: &mut Conn,
+    tenant_id: &str,
+    contact_id: &str,
+    terms: &[i64],
+) -> Result<(), DbError> {
+    for chunk in terms.chunks(TERMS_PER_STATEMENT) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("($1, ${}, $2)", i + 3))
+            .collect();
+        let sql = format!(
+            "INSERT INTO vault_terms (tenant_id, term, contact_id) VALUES {} \
+             ON CONFLICT DO NOTHING",
+            values.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(tenant_id).bind(contact_id);
+        for term in chunk {
+            query = query.bind(*term);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+pub async fn delete_terms(
+    conn: &mut Conn,
+    tenant_id: &str,
+    contact_id: &str,
+    terms: &[i64],
+) -> Result<(), DbError> {
+    for chunk in terms.chunks(TERMS_PER_STATEMENT) {
+        let sql = format!(
+            "DELETE FROM vault_terms WHERE tenant_id = $1 AND contact_id = $2 AND term IN ({})",
+            numbered(3, chunk.len())
+        );
+        let mut query = sqlx::query(&sql).bind(tenant_id).bind(contact_id);
+        for term in chunk {
+            query = query.bind(*term);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+pub async fn get(
+    conn: &mut Conn,
+    tenant_id: &str,
+    id: &str,
+) -> Result<Option<ContactRow>, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM vault_contacts WHERE tenant_id = $1 AND id = $2");
+    let row: Option<Row> = sqlx::query_as(&sql)
+        .bind(tenant_id)
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(record))
+}
+
+/// A contact read to be changed; `for_update` locks its row until the transaction ends
+/// (PostgreSQL; SQLite's single writer needs no lock).
+pub async fn get_for_update(
+    conn: &mut Conn,
+    tenant_id: &str,
+    id: &str,
+    for_update: bool,
+) -> Result<Option<ContactRow>, DbError> {
+    let lock = if for_update { " FOR UPDATE" } else { "" };
+    let sql =
+        format!("SELECT {COLUMNS} FROM vault_contacts WHERE tenant_id = $1 AND id = $2{lock}");
+    let row: Option<Row> = sqlx::query_as(&sql)
+        .bind(tenant_id)
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(record))
+}
+
+/// The contacts of `ids` that belong to the tenant, in no particular order.
+pub async fn get_many(
+    conn: &mut Conn,
+    tenant_id: &str,
+    ids: &[String],
+) -> Result<Vec<ContactRow>, DbError> {
+    let mut rows = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(TERMS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM vault_contacts WHERE tenant_id = $1 AND id IN ({})",
+            numbered(2, chunk.len())
+        );
+        let mut query = sqlx::query_as::<_, Row>(&sql).bind(tenant_id);
+        for id in chunk {
+            query = query.bind(id);
+        }
+        rows.extend(query.fetch_all(&mut *conn).await?.into_iter().map(record));
+    }
+    Ok(rows)
+}
+
+/// Rewrites a contact's row; whether it existed.
+pub async fn update(conn: &mut Conn, tenant_id: &str, row: &ContactRow) -> Result<bool, DbError> {
+    let done = sqlx::query(
+        "UPDATE vault_contacts SET sealed = $1, tags = $2, channels = $3, updated_at = $4 \
+         WHERE tenant_id = $5 AND id = $6",
+    )
+    .bind(&row.sealed)
+    .bind(&row.tags)
+    .bind(row.channels)
+    .bind(row.updated_at)
+    .bind(tenant_id)
+    .bind(&row.id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Deletes a contact and the terms given (its own, recomputed by the caller).
+pub async fn delete(
+    conn: &mut Conn,
+    tenant_id: &str,
+    id: &str,
+    terms: &[i64],
+) -> Result<bool, DbError> {
+    delete_terms(conn, tenant_id, id, terms).await?;
+    let done = sqlx::query("DELETE FROM vault_contacts WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant_id)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Up to `limit` contacts of the tenant matching `filter`, in id order, after `after`.
+pub async fn page(
+    conn: &mut Conn,
+    tenant_id: &str,
+    filter: &Filter,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Vec<ContactRow>, DbError> {
+    let mut sql = format!("SELECT {COLUMNS} FROM vault_contacts WHERE tenant_id = $1");
+    let mut next = 2;
+    if after.is_some() {
+        sql.push_str(&format!(" AND id > ${next}"));
+        next += 1;
+    }
+    match filter.opted_out {
+        Some(true) => sql.push_str(&format!(" AND (channels & {OPT_OUT_BITS}) <> 0")),
+        Some(false) => sql.push_str(&format!(" AND (channels & {OPT_OUT_BITS}) = 0")),
+        None => {}
+    }
+    for _ in &filter.terms {
+        sql.push_str(&format!(
+            " AND id IN (SELECT contact_id FROM vault_terms WHERE tenant_id = $1 AND term = ${next})"
+        ));
+        next += 1;
+    }
+    sql.push_str(&format!(" ORDER BY id LIMIT ${next}"));
+    let mut query = sqlx::query_as::<_, Row>(&sql).bind(tenant_id);
+    if let Some(after) = after {
+        query = query.bind(after);
+    }
+    for term in &filter.terms {
+        query = query.bind(*term);
+    }
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let rows = query.bind(limit).fetch_all(conn).await?;
+    Ok(rows.into_iter().map(record).collect())
+}
+
+/// Which contacts of the tenant have any of `terms`: (term, contact id) pairs.
+pub async fn having_terms(
+    conn: &mut Conn,
+    tenant_id: &str,
+    terms: &[i64],
+) -> Result<Vec<(i64, String)>, DbError> {
+    let mut found = Vec::new();
+    for chunk in terms.chunks(TERMS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT term, contact_id FROM vault_terms WHERE tenant_id = $1 AND term IN ({})",
+            numbered(2, chunk.len())
+        );
+        let mut query = sqlx::query_as::<_, (i64, String)>(&sql).bind(tenant_id);
+        for term in chunk {
+            query = query.bind(*term);
+        }
+        found.extend(query.fetch_all(&mut *conn).await?);
+    }
+    Ok(found)
+}
+
+pub async fn count(conn: &mut Conn, tenant_id: &str) -> Result<i64, DbError> {
+    let (count,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM vault_contacts WHERE tenant_id = $1")
+            .bind(tenant_id)
+            .fetch_one(conn)
+            .await?;
+    Ok(count)
+}

@@ -1,0 +1,39 @@
+//! The vault's SQL, and the only place that holds it.
+//!
+//! Every function takes the tenant id it is scoped to and puts it in its `WHERE`: a query
+//! that forgot it could not be written without changing a signature.
+
+pub mod contacts;
+pub mod fields;
+pub mod imports;
+pub mod keys;
+
+use platform::db::migrate::Migration;
+
+pub use sqlx::AnyConnection as Conn;
+
+/// The vault's schema.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    component: "vault",
+    version: 1,
+    name: "vault",
+    sql: include_str!("../../migrations/0001_vault.sql"),
+}];
+
+/// `$start, $start+1, …` for `count` values: sqlx's `Any` driver needs numbered
+/// placeholders, which PostgreSQL requires and SQLite accepts.
+fn numbered(start: usize, count: usize) -> String {
+    (start..start + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_are_numbered_from_the_start_given() {
+        assert_eq!(super::numbered(3, 3), "$3, $4, $5");
+        assert_eq!(super::numbered(1, 0), "");
+    }
+}
