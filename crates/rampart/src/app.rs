@@ -14,7 +14,6 @@ use platform::clock::{Clock, SystemClock};
 use platform::config::Config;
 use platform::crypto::MasterKey;
 use platform::db::Db;
-use platform::db::key_check::verify_master_key;
 use platform::db::lease::{self, Leadership, LeaseSettings};
 use platform::db::migrate::{self, Migration};
 use platform::ids::new_id;
@@ -140,17 +139,13 @@ pub async fn start(
     if !applied.is_empty() {
         tracing::info!(?applied, "migrations applied");
     }
-    let (master_key, generated_key) = MasterKey::load_or_create(
-        &config.server.data_dir,
-        config.keys.master_key_file.as_deref(),
-    )?;
+    let (master_key, generated_key) = crate::keys::load(&config, &db, clock.now()).await?;
     if generated_key {
         tracing::warn!(
             key = master_key.id(),
             "generated a new master key in the data directory; back it up apart from the database"
         );
     }
-    verify_master_key(&db, master_key.id(), clock.now()).await?;
     let node_id: Arc<str> = new_id("node").into();
     let mut tasks = JoinSet::new();
     let settings = LeaseSettings {
@@ -334,6 +329,19 @@ async fn vault_service(
     Ok(vault)
 }
 
+/// Rotates the master key (`rampart keys rotate`): see [`crate::keys`].
+pub async fn rotate_master_key(config: &Config) -> anyhow::Result<crate::keys::Rotated> {
+    let Offline {
+        db,
+        clock,
+        master_key,
+    } = Offline::open(config).await?;
+    let audit = audit_log(config, &db, &clock, &master_key)?;
+    let rotated = crate::keys::rotate(config, &db, &master_key, &audit, clock.now()).await;
+    db.close().await;
+    rotated
+}
+
 /// The audit log without listeners, for administrative commands.
 pub async fn offline_audit(config: &Config) -> anyhow::Result<(AuditLog, Db)> {
     let Offline {
@@ -380,11 +388,7 @@ impl Offline {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         create_data_dir(config)?;
         let (db, _) = open_database(config, clock.now()).await?;
-        let (master_key, _) = MasterKey::load_or_create(
-            &config.server.data_dir,
-            config.keys.master_key_file.as_deref(),
-        )?;
-        verify_master_key(&db, master_key.id(), clock.now()).await?;
+        let (master_key, _) = crate::keys::load(config, &db, clock.now()).await?;
         Ok(Self {
             db,
             clock,

@@ -1,5 +1,5 @@
 //! The command line: `rampart serve | migrate | config check | config example | admin … |
-//! audit …`.
+//! audit … | import contacts | keys rotate`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -51,6 +51,45 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Bulk import into the customer data vault
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+    /// The master key: rotate it
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ImportCommand {
+    /// Import contacts from a CSV file into a tenant, with a progress bar and a report of
+    /// the rows refused
+    Contacts {
+        /// The tenant's id (`ten_…`, shown by `GET /api/v1/me`)
+        #[arg(long)]
+        tenant: String,
+        /// What to do with a row that is a contact already: skip or update
+        #[arg(long, default_value = "skip", value_parser = ["skip", "update"])]
+        merge: String,
+        /// Map a column to a field when its header does not say: `--column "Mobile=phones"`
+        #[arg(long = "column", value_name = "HEADER=FIELD")]
+        columns: Vec<String>,
+        /// Where to write the rejected rows (line and reason) as CSV
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+        /// The CSV file; its first line names the columns
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum KeysCommand {
+    /// Replace the master key: re-wrap every data key and re-seal every secret with a new
+    /// one, in one transaction. Stop every node first.
+    Rotate,
 }
 
 #[derive(Debug, Subcommand)]
@@ -133,6 +172,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit { command } => {
             let config = load(file.as_deref())?;
             runtime()?.block_on(crate::audit_cli::run(config, command))
+        }
+        Command::Import { command } => {
+            let config = load(file.as_deref())?;
+            runtime()?.block_on(crate::vault_cli::import(config, command))
+        }
+        Command::Keys {
+            command: KeysCommand::Rotate,
+        } => {
+            let config = load(file.as_deref())?;
+            runtime()?.block_on(crate::vault_cli::rotate(config))
         }
     }
 }

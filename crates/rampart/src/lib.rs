@@ -4,6 +4,8 @@
 pub mod app;
 mod audit_cli;
 pub mod cli;
+mod keys;
 mod routes;
 pub mod shutdown;
 mod trust;
+mod vault_cli;

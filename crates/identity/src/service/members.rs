@@ -158,3 +158,15 @@ async fn member_of(
 pub(super) fn expired(invitation: &InvitationRecord, now: Timestamp) -> bool {
     invitation.expires_at <= now.as_millis()
 }
+
+impl Identity {
+    /// Whether a tenant of this id exists (for administrative commands that name one).
+    pub async fn tenant_exists(&self, tenant_id: &str) -> Result<bool, IdentityError> {
+        let mut conn = self.db().connection().await?;
+        match crate::store::tenants::get(&mut conn, tenant_id).await {
+            Ok(_) => Ok(true),
+            Err(platform::db::DbError::NotFound) => Ok(false),
+            Err(err) => Err(err.into()),
+        }
+    }
+}

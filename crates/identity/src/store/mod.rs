@@ -4,6 +4,7 @@
 pub mod invitations;
 pub mod links;
 pub mod recovery;
+pub mod sealed;
 pub mod sessions;
 pub mod staff;
 pub mod sweep;

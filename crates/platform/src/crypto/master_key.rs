@@ -72,6 +72,11 @@ impl MasterKey {
         super::mac::hmac_sha256(&self.derivation, purpose.as_bytes())
     }
 
+    /// 32 random bytes for a new master key (the contents of a key file, before hex).
+    pub fn generate_bytes() -> [u8; 32] {
+        XChaCha20Poly1305::generate_key(&mut OsRng).into()
+    }
+
     /// A public fingerprint of the key, safe to log and store, to tell keys apart.
     pub fn id(&self) -> &str {
         &self.id

@@ -39,3 +39,27 @@ pub async fn verify_master_key(db: &Db, key_id: &str, now: Timestamp) -> Result<
         })
     }
 }
+
+/// Records, inside the caller's transaction, that the database now belongs to `key_id`: the
+/// last step of a master key rotation, committed with the re-sealed secrets.
+pub async fn record_rotation(
+    conn: &mut sqlx::AnyConnection,
+    key_id: &str,
+    now: Timestamp,
+) -> Result<(), DbError> {
+    sqlx::query("UPDATE master_key_check SET key_id = $1, recorded_at = $2 WHERE name = 'master'")
+        .bind(key_id)
+        .bind(now.as_millis())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The id of the master key the database belongs to, if one was recorded.
+pub async fn recorded_key_id(db: &Db) -> Result<Option<String>, DbError> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT key_id FROM master_key_check WHERE name = 'master'")
+            .fetch_optional(db.pool())
+            .await?;
+    Ok(row.map(|(id,)| id))
+}

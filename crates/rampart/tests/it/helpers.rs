@@ -83,6 +83,7 @@ pub async fn try_spawn_app_with(customise: impl FnOnce(&mut Config)) -> anyhow::
     config.jobs.lease_ttl_ms = 2_000;
     config.jobs.lease_renew_ms = 500;
     customise(&mut config);
+    let served_from = config.server.data_dir.clone();
     if let Ok(level) = std::env::var("RAMPART_TEST_LOG") {
         // `RAMPART_TEST_LOG=debug cargo test … -- --nocapture` shows the server's log.
         static INIT: std::sync::Once = std::sync::Once::new();
@@ -107,7 +108,7 @@ pub async fn try_spawn_app_with(customise: impl FnOnce(&mut Config)) -> anyhow::
     );
     let shutdown = Shutdown::new();
     let running = app::start(config, listeners, shutdown.clone()).await?;
-    let cert_pem = std::fs::read(data_dir.path().join("data/tls/self-signed-cert.pem")).ok();
+    let cert_pem = std::fs::read(served_from.join("tls/self-signed-cert.pem")).ok();
     let client = https_client(cert_pem.as_deref());
     Ok(TestApp {
         public,

@@ -20,3 +20,4 @@ mod metrics;
 mod nodes;
 mod tls;
 mod trust_page;
+mod vault;

@@ -5,4 +5,4 @@ mod api;
 mod browser;
 mod cli;
 mod durability;
-mod support;
+pub mod support;

@@ -1,0 +1,1 @@
+//! The contacts pages in Chromium.
