@@ -415,6 +415,11 @@ pub fn audit_log(
             "generated a new audit signing key in the data directory; back it up, and give every node the same one"
         );
     }
+    if !config.audit.record_writes {
+        tracing::warn!(
+            "audit.record_writes is off: writes and security events happen without an audit entry"
+        );
+    }
     if !config.audit.record_reads {
         tracing::warn!(
             "audit.record_reads is off: reads of customer data are served without an audit entry"
@@ -426,6 +431,7 @@ pub fn audit_log(
         signing_key,
         master_key: master_key.clone(),
         record_reads: config.audit.record_reads,
+        record_writes: config.audit.record_writes,
     }))
 }
 

@@ -52,7 +52,10 @@ async fn finish_interrupted_rotation(db: &Db, path: &Path, next: &Path) -> anyho
     if recorded_key_id(db).await?.as_deref() == Some(pending.id()) {
         let current = MasterKey::from_file(path)?;
         retire(path, next, current.id())?;
-        tracing::warn!(key = pending.id(), "finished a master key rotation that was interrupted");
+        tracing::warn!(
+            key = pending.id(),
+            "finished a master key rotation that was interrupted"
+        );
     } else {
         // The rotation never committed: the database still uses the current key.
         std::fs::remove_file(next)

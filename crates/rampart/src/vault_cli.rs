@@ -35,8 +35,7 @@ pub(crate) async fn import(config: Config, command: ImportCommand) -> anyhow::Re
         anyhow::bail!("no tenant {tenant}: give the id shown as tenant_id by GET /api/v1/me");
     }
     let (vault, db) = app::offline_vault(&config).await?;
-    let source =
-        File::open(&file).with_context(|| format!("cannot open {}", file.display()))?;
+    let source = File::open(&file).with_context(|| format!("cannot open {}", file.display()))?;
     let size = source.metadata().map(|m| m.len()).unwrap_or(0);
     let read = Arc::new(AtomicU64::new(0));
     let reader = Counting {
@@ -64,10 +63,8 @@ pub(crate) async fn import(config: Config, command: ImportCommand) -> anyhow::Re
         Err(err) => return Err(err.into()),
     };
     let bar = ProgressBar::new(size).with_style(
-        ProgressStyle::with_template(
-            "importing {bar:40} {bytes}/{total_bytes} ({eta} left) {msg}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template("importing {bar:40} {bytes}/{total_bytes} ({eta} left) {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar.enable_steady_tick(Duration::from_millis(200));
     let status = loop {
@@ -87,7 +84,13 @@ pub(crate) async fn import(config: Config, command: ImportCommand) -> anyhow::Re
     let counts = status.counts;
     print(&format!(
         "import {}: {}\n  rows read: {}\n  created: {}\n  updated: {}\n  unchanged: {}\n  rejected: {}\n",
-        status.id, status.state, counts.rows_read, counts.created, counts.updated, counts.unchanged, counts.rejected
+        status.id,
+        status.state,
+        counts.rows_read,
+        counts.created,
+        counts.updated,
+        counts.unchanged,
+        counts.rejected
     ));
     let rejections = vault
         .import_rejections(&caller, &status.id, i64::MAX)
@@ -96,7 +99,10 @@ pub(crate) async fn import(config: Config, command: ImportCommand) -> anyhow::Re
         print(&format!("  line {line}: {reason}\n"));
     }
     if rejections.len() > SHOWN as usize {
-        print(&format!("  … and {} more\n", rejections.len() - SHOWN as usize));
+        print(&format!(
+            "  … and {} more\n",
+            rejections.len() - SHOWN as usize
+        ));
     }
     if let Some(path) = report {
         let mut writer = csv::Writer::from_path(&path)
@@ -106,7 +112,10 @@ pub(crate) async fn import(config: Config, command: ImportCommand) -> anyhow::Re
             writer.write_record([line.to_string(), reason.clone()])?;
         }
         writer.flush()?;
-        print(&format!("the rejected rows are listed in {}\n", path.display()));
+        print(&format!(
+            "the rejected rows are listed in {}\n",
+            path.display()
+        ));
     }
     db.close().await;
     if let Some(failure) = status.failure {

@@ -84,6 +84,7 @@ async fn fresh_log(url: &str) -> anyhow::Result<(Db, AuditLog)> {
         signing_key: SigningKey::from_seed(&[7; 32], "bench.rampart/audit")?,
         master_key: Arc::new(MasterKey::from_bytes(&[9; 32])),
         record_reads: true,
+        record_writes: true,
     });
     Ok((db, log))
 }

@@ -257,6 +257,7 @@ pub(super) async fn set_up_account(server: &Server, email: &str) -> anyhow::Resu
     let token_fields = [
         ("name", "bench"),
         ("scopes", "contacts:read"),
+        ("scopes", "contacts:write"),
         ("expires_in_days", "30"),
     ];
     let page = browser.post("/account/tokens", &token_fields).await?;

@@ -13,6 +13,8 @@ mod flood;
 mod identity;
 mod report;
 mod serving;
+mod vault;
+mod vault_report;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -40,6 +42,13 @@ struct Server {
 impl Server {
     fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Stops the server as an operator would (SIGTERM), and waits for it.
+    fn stop(&mut self) -> anyhow::Result<()> {
+        run(Command::new("kill").args(["-TERM", &self.pid().to_string()]))?;
+        self.child.wait()?;
+        Ok(())
     }
 
     /// Where the server drops its mail as `.eml` files (no SMTP server is configured).
@@ -266,6 +275,10 @@ pub enum Part {
     Logins,
     /// The audit log's in-process figures: appends, proofs, checkpoints, verification
     Audit,
+    /// Contact reads and writes with audit on and off
+    Contacts,
+    /// A million contacts through `rampart import contacts`, on SQLite and PostgreSQL
+    Import,
 }
 
 pub fn run_bench(options: &BenchOptions) -> anyhow::Result<ExitCode> {
@@ -283,7 +296,7 @@ pub fn run_bench(options: &BenchOptions) -> anyhow::Result<ExitCode> {
     let config = IdentityConfig::default();
     let (server, unaudited) = start_pair(&binary, &config)?;
     let pid = server.pid();
-    let (idle, serving, read_cost, identity) = runtime.block_on(async {
+    let (idle, serving, read_cost, contacts, identity) = runtime.block_on(async {
         wait_ready(server.public).await?;
         wait_ready(unaudited.public).await?;
         tokio::time::sleep(Duration::from_secs(1)).await;
@@ -299,13 +312,15 @@ pub fn run_bench(options: &BenchOptions) -> anyhow::Result<ExitCode> {
             serving.push(serving::load(name, url, seconds, connections, pid, None).await?);
         }
         let read_cost = audit_reads::measure(&server, &unaudited, seconds).await?;
+        let contacts = vault::measure_requests(&server, &unaudited, seconds).await?;
         let identity = identity::measure(&server, &config, seconds).await?;
-        anyhow::Ok((idle, serving, read_cost, identity))
+        anyhow::Ok((idle, serving, read_cost, contacts, identity))
     })?;
     drop(server);
     drop(unaudited);
     let work = tempfile::tempdir()?;
     let audit = runtime.block_on(audit::measure(seconds, work.path(), &options.audit_sizes))?;
+    let imports = runtime.block_on(vault::measure_imports(&binary, &config, work.path()))?;
     drop(work);
     let report = report::render(&report::Run {
         load_average: &load_average,
@@ -316,6 +331,8 @@ pub fn run_bench(options: &BenchOptions) -> anyhow::Result<ExitCode> {
         identity: &identity,
         read_cost: &read_cost,
         audit: &audit,
+        contacts: &contacts,
+        imports: &imports,
     });
     let path = root().join("docs/PERFORMANCE.md");
     std::fs::create_dir_all(root().join("docs"))?;
@@ -334,10 +351,17 @@ fn build_rampart() -> anyhow::Result<PathBuf> {
     Ok(root().join("target/release/rampart"))
 }
 
-/// A server with the default configuration and one alike except that reads are not audited.
+/// A server with the default configuration and one alike except that nothing is audited.
 fn start_pair(binary: &Path, config: &IdentityConfig) -> anyhow::Result<(Server, Server)> {
     let server = start_server(binary, config, &[])?;
-    let unaudited = start_server(binary, config, &[("RAMPART_AUDIT__RECORD_READS", "false")])?;
+    let unaudited = start_server(
+        binary,
+        config,
+        &[
+            ("RAMPART_AUDIT__RECORD_READS", "false"),
+            ("RAMPART_AUDIT__RECORD_WRITES", "false"),
+        ],
+    )?;
     Ok((server, unaudited))
 }
 
@@ -348,7 +372,7 @@ fn run_parts(
 ) -> anyhow::Result<ExitCode> {
     let (seconds, connections) = (options.seconds, options.connections);
     let wants = |part| options.only.contains(&part);
-    if wants(Part::Serving) || wants(Part::Reads) || wants(Part::Logins) {
+    if wants(Part::Serving) || wants(Part::Reads) || wants(Part::Logins) || wants(Part::Contacts) {
         let binary = build_rampart()?;
         let config = IdentityConfig::default();
         let (server, unaudited) = start_pair(&binary, &config)?;
@@ -372,6 +396,10 @@ fn run_parts(
                 let reads = audit_reads::measure(&server, &unaudited, seconds).await?;
                 println!("{}", audit_report::reads_details(&reads));
             }
+            if wants(Part::Contacts) {
+                let pairs = vault::measure_requests(&server, &unaudited, seconds).await?;
+                println!("{}", vault_report::details(&pairs, &[]));
+            }
             if wants(Part::Logins) {
                 let identity = identity::measure(&server, &config, seconds).await?;
                 println!("{}", report::identity_details(&identity));
@@ -384,6 +412,15 @@ fn run_parts(
         let figures =
             runtime.block_on(audit::measure(seconds, work.path(), &options.audit_sizes))?;
         println!("{}", report::audit_details(&figures));
+    }
+    if wants(Part::Import) {
+        let binary = build_rampart()?;
+        let work = tempfile::tempdir()?;
+        let config = IdentityConfig::default();
+        let imports = runtime.block_on(vault::measure_imports(&binary, &config, work.path()))?;
+        let mut out = String::new();
+        vault_report::targets(&mut out, &[], &imports);
+        println!("{out}{}", vault_report::details(&[], &imports));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -28,6 +28,8 @@ pub(super) struct Run<'a> {
     pub identity: &'a IdentityFigures,
     pub read_cost: &'a ReadCost,
     pub audit: &'a AuditFigures,
+    pub contacts: &'a [super::vault::Pair],
+    pub imports: &'a [super::vault::Import],
 }
 
 fn verdict(pass: bool) -> &'static str {
@@ -68,6 +70,7 @@ pub(super) fn render(run: &Run<'_>) -> String {
         Some(run.read_cost),
         run.audit,
     ));
+    out.push_str(&super::vault_report::details(run.contacts, run.imports));
     out
 }
 
@@ -152,6 +155,7 @@ fn targets(out: &mut String, run: &Run<'_>) {
         verdict(overall < overall_limit)
     );
     super::audit_report::targets(out, run.read_cost, run.audit);
+    super::vault_report::targets(out, run.contacts, run.imports);
     let _ = writeln!(out);
 }
 

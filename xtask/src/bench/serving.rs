@@ -33,24 +33,46 @@ pub(super) async fn load(
     pid: u32,
     bearer: Option<&str>,
 ) -> anyhow::Result<Stats> {
+    let bearer = bearer.map(str::to_owned);
+    let make: MakeRequest = Arc::new(move |client, _, _| {
+        let request = client.get(&url);
+        match &bearer {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    });
+    load_requests(name, seconds, connections, pid, make).await
+}
+
+/// Builds one request of a load from its worker's number and its own number in that worker.
+pub(super) type MakeRequest =
+    Arc<dyn Fn(&reqwest::Client, usize, u64) -> reqwest::RequestBuilder + Send + Sync>;
+
+/// `connections` workers, each on one keep-alive connection, sending the requests `make`
+/// builds as fast as they are answered, for `seconds`. Only 2xx answers count.
+pub(super) async fn load_requests(
+    name: &'static str,
+    seconds: u64,
+    connections: usize,
+    pid: u32,
+    make: MakeRequest,
+) -> anyhow::Result<Stats> {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let errors = Arc::new(AtomicU64::new(0));
     let sampler = RssSampler::start(pid, Duration::from_millis(100));
     let started = Instant::now();
     let mut workers = Vec::new();
-    for _ in 0..connections {
+    for worker in 0..connections {
         // One client per worker: one keep-alive connection each.
         let client = client()?;
-        let (url, errors) = (url.clone(), errors.clone());
-        let bearer = bearer.map(str::to_owned);
+        let (make, errors) = (make.clone(), errors.clone());
         workers.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
+            let mut n = 0u64;
             while Instant::now() < deadline {
                 let sent = Instant::now();
-                let mut request = client.get(&url);
-                if let Some(token) = &bearer {
-                    request = request.bearer_auth(token);
-                }
+                let request = make(&client, worker, n);
+                n += 1;
                 match request.send().await {
                     Ok(response) if response.status().is_success() => {
                         let _ = response.bytes().await;

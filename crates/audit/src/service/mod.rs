@@ -59,6 +59,8 @@ pub struct AuditDeps {
     pub master_key: Arc<MasterKey>,
     /// False only to measure what read auditing costs; every read is then served unrecorded.
     pub record_reads: bool,
+    /// Whether writes are recorded (off only to measure what auditing costs).
+    pub record_writes: bool,
 }
 
 /// The audit log, shared by every request.
@@ -73,6 +75,7 @@ struct Inner {
     signing_key: SigningKey,
     pseudonym_key: [u8; 32],
     record_reads: bool,
+    record_writes: bool,
     reads: mpsc::Sender<writer::Pending>,
     /// On an SQLite file, where proofs read their rows.
     sqlite_nodes: Option<Arc<SqliteNodes>>,
@@ -99,6 +102,7 @@ impl AuditLog {
                 signing_key: deps.signing_key,
                 pseudonym_key: deps.master_key.derive_key("audit staff pseudonyms"),
                 record_reads: deps.record_reads,
+                record_writes: deps.record_writes,
                 reads,
             }),
         }
@@ -127,12 +131,38 @@ impl AuditLog {
     /// Records `event` inside the caller's transaction: the entry exists if and only if the
     /// transaction commits. Record last, just before committing: on PostgreSQL the log's head
     /// stays locked until the transaction ends.
-    pub async fn record(&self, conn: &mut Conn, event: Event) -> Result<u64, DbError> {
-        append::append(conn, vec![self.draft(event)]).await
+    /// Returns the entry's index; `None` when writes are not recorded (`audit.record_writes`).
+    pub async fn record(&self, conn: &mut Conn, event: Event) -> Result<Option<u64>, DbError> {
+        if !self.inner.record_writes {
+            return Ok(None);
+        }
+        append::append(conn, vec![self.draft(event)])
+            .await
+            .map(Some)
+    }
+
+    /// [`AuditLog::record`] for a caller writing through a plain SQLite connection of its
+    /// own (a bulk import): appends inside the transaction open on `conn`, which must have
+    /// begun with `BEGIN IMMEDIATE`. `meta` is the request the work started from: a thread
+    /// outside the request's task cannot see it.
+    pub fn record_sqlite(
+        &self,
+        conn: &rusqlite::Connection,
+        event: Event,
+        meta: RequestMeta,
+    ) -> Result<Option<u64>, crate::store::sqlite_append::SqliteAppendError> {
+        if !self.inner.record_writes {
+            return Ok(None);
+        }
+        let draft = self.draft_with(event, meta);
+        crate::store::sqlite_append::append_in(conn, vec![draft]).map(Some)
     }
 
     fn draft(&self, event: Event) -> Draft {
-        let meta = RequestMeta::current();
+        self.draft_with(event, RequestMeta::current())
+    }
+
+    fn draft_with(&self, event: Event, meta: RequestMeta) -> Draft {
         Draft {
             time: self.now(),
             event,

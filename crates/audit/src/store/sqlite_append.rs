@@ -45,47 +45,54 @@ impl SqliteAppender {
     /// Appends `drafts` (not empty) as consecutive entries in one transaction and returns
     /// the index of the first once it has committed.
     pub fn append(&mut self, drafts: Vec<Draft>) -> Result<u64, SqliteAppendError> {
-        let count = drafts.len() as u64;
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let (size, stored): (i64, Option<Vec<u8>>) = tx
-            .prepare_cached(
-                "UPDATE audit_head SET tree_size = tree_size + ?1 WHERE id = 1 \
-                 RETURNING tree_size, frontier",
-            )?
-            .query_row([to_i64(count)], |row| Ok((row.get(0)?, row.get(1)?)))?;
-        let first = to_u64(size) - count;
-        let mut frontier = right_edge(first, stored.as_deref())?;
-        {
-            let mut insert = tx.prepare_cached(&format!(
-                "INSERT INTO audit_entries ({COLUMNS}, tree_hashes) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
-            ))?;
-            for appended in leaves(first, &mut frontier, drafts) {
-                let (entry, event) = (&appended.entry, &appended.entry.event);
-                insert.execute(params![
-                    to_i64(entry.index),
-                    entry.time.as_millis(),
-                    event.actor.kind.as_str(),
-                    event.actor.id.as_str(),
-                    event.tenant_id.as_deref(),
-                    event.action.as_str(),
-                    event.resource_kind.as_str(),
-                    resource_ids_text(event),
-                    event.ticket_id.as_deref(),
-                    event.grant_id.as_deref(),
-                    event.outcome.as_str(),
-                    entry.request_id.as_deref(),
-                    entry.client_ip.as_deref(),
-                    event.details.as_deref(),
-                    appended.tree_hashes,
-                ])?;
-            }
-        }
-        tx.prepare_cached("UPDATE audit_head SET frontier = ?1 WHERE id = 1")?
-            .execute([frontier.to_bytes()])?;
+        let first = append_in(&tx, drafts)?;
         tx.commit()?;
         Ok(first)
     }
+}
+
+/// Appends `drafts` (not empty) inside the transaction open on `conn`, which must hold
+/// SQLite's write lock (`BEGIN IMMEDIATE`): the entries commit with the caller's writes.
+pub fn append_in(conn: &Connection, drafts: Vec<Draft>) -> Result<u64, SqliteAppendError> {
+    let count = drafts.len() as u64;
+    let (size, stored): (i64, Option<Vec<u8>>) = conn
+        .prepare_cached(
+            "UPDATE audit_head SET tree_size = tree_size + ?1 WHERE id = 1 \
+             RETURNING tree_size, frontier",
+        )?
+        .query_row([to_i64(count)], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    let first = to_u64(size) - count;
+    let mut frontier = right_edge(first, stored.as_deref())?;
+    {
+        let mut insert = conn.prepare_cached(&format!(
+            "INSERT INTO audit_entries ({COLUMNS}, tree_hashes) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+        ))?;
+        for appended in leaves(first, &mut frontier, drafts) {
+            let (entry, event) = (&appended.entry, &appended.entry.event);
+            insert.execute(params![
+                to_i64(entry.index),
+                entry.time.as_millis(),
+                event.actor.kind.as_str(),
+                event.actor.id.as_str(),
+                event.tenant_id.as_deref(),
+                event.action.as_str(),
+                event.resource_kind.as_str(),
+                resource_ids_text(event),
+                event.ticket_id.as_deref(),
+                event.grant_id.as_deref(),
+                event.outcome.as_str(),
+                entry.request_id.as_deref(),
+                entry.client_ip.as_deref(),
+                event.details.as_deref(),
+                appended.tree_hashes,
+            ])?;
+        }
+    }
+    conn.prepare_cached("UPDATE audit_head SET frontier = ?1 WHERE id = 1")?
+        .execute([frontier.to_bytes()])?;
+    Ok(first)
 }

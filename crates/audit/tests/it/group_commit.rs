@@ -60,7 +60,7 @@ async fn concurrent_reads_get_distinct_gapless_indexes_and_the_log_verifies() {
             let log = test.log.clone();
             tokio::spawn(async move {
                 let mut tx = db.begin().await.unwrap();
-                let index = log.record(&mut tx, login(1000 + i)).await.unwrap();
+                let index = log.record(&mut tx, login(1000 + i)).await.unwrap().unwrap();
                 tx.commit().await.unwrap();
                 index
             })

@@ -67,6 +67,7 @@ impl TestLog {
                 .unwrap(),
             master_key: Arc::new(MasterKey::from_file(&key_file).unwrap()),
             record_reads: true,
+            record_writes: true,
         });
         Self {
             log,
@@ -82,7 +83,7 @@ impl TestLog {
     /// Records `event` in a transaction of its own, the way a feature records a write.
     pub async fn record(&self, event: Event) -> u64 {
         let mut tx = self.db().begin().await.unwrap();
-        let index = self.log.record(&mut tx, event).await.unwrap();
+        let index = self.log.record(&mut tx, event).await.unwrap().unwrap();
         tx.commit().await.unwrap();
         index
     }

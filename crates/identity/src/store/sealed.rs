@@ -20,7 +20,8 @@ pub async fn all(conn: &mut Conn, table: &str) -> Result<Vec<SealedSecrets>, DbE
 }
 
 pub async fn set(conn: &mut Conn, table: &str, secrets: &SealedSecrets) -> Result<(), DbError> {
-    let sql = format!("UPDATE {table} SET totp_secret = $1, totp_pending_secret = $2 WHERE id = $3");
+    let sql =
+        format!("UPDATE {table} SET totp_secret = $1, totp_pending_secret = $2 WHERE id = $3");
     sqlx::query(&sql)
         .bind(secrets.1.as_deref())
         .bind(secrets.2.as_deref())

@@ -24,6 +24,9 @@ pub struct AuditConfig {
     /// Whether reads of customer data are recorded. Turning it off breaks the promise that
     /// every access is logged; it exists to measure what auditing costs, and is warned about.
     pub record_reads: bool,
+    /// Whether writes and security events are recorded. Like `record_reads`, it exists only
+    /// to measure what auditing costs; turning it off is warned about at every start.
+    pub record_writes: bool,
 }
 
 impl Default for AuditConfig {
@@ -34,6 +37,7 @@ impl Default for AuditConfig {
             origin: None,
             retention_days: MIN_RETENTION_DAYS,
             record_reads: true,
+            record_writes: true,
         }
     }
 }

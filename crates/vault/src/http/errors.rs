@@ -28,5 +28,6 @@ pub fn problem(err: VaultError) -> ApiError {
             .retry_after(1)
         }
         VaultError::Db(err) => ApiError::internal(&err),
+        err @ VaultError::Storage(_) => ApiError::internal(&err),
     }
 }

@@ -22,6 +22,9 @@ pub enum VaultError {
     Key(#[from] KeyError),
     #[error(transparent)]
     Db(DbError),
+    /// A write through the SQLite fast path failed.
+    #[error("the database refused a write: {0}")]
+    Storage(String),
 }
 
 impl From<DbError> for VaultError {

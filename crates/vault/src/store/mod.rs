@@ -7,6 +7,7 @@ pub mod contacts;
 pub mod fields;
 pub mod imports;
 pub mod keys;
+pub mod sqlite_bulk;
 
 use platform::db::migrate::Migration;
 

@@ -48,7 +48,10 @@ async fn a_contact_is_created_read_updated_and_deleted_through_the_api() {
     .await;
     assert_eq!(status, 200, "{updated}");
     assert_eq!(updated["phones"], json!(["+33612345678"]));
-    assert_eq!(updated["name"], "Ada Lovelace", "what the patch leaves stays");
+    assert_eq!(
+        updated["name"], "Ada Lovelace",
+        "what the patch leaves stays"
+    );
     assert_eq!(updated["channels"]["sms"]["opted_out"], true);
 
     let (status, _) = api_send(
@@ -62,8 +65,15 @@ async fn a_contact_is_created_read_updated_and_deleted_through_the_api() {
     assert_eq!(status, 204);
     let (status, gone) = api_get(&app.app, &format!("/api/v1/contacts/{id}"), &c.token).await;
     assert_eq!(status, 404);
-    assert_eq!(gone["type"].as_str().unwrap().rsplit('/').next(), Some("not-found"));
-    assert!(search_all(&app.app, &c.token, "phone=%2B33612345678").await.is_empty());
+    assert_eq!(
+        gone["type"].as_str().unwrap().rsplit('/').next(),
+        Some("not-found")
+    );
+    assert!(
+        search_all(&app.app, &c.token, "phone=%2B33612345678")
+            .await
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -101,10 +111,34 @@ async fn searches_find_contacts_by_exact_phone_email_tag_name_words_and_opt_out_
     let app = spawn_with_mail().await;
     let c = customer(&app, "search@example.com", ALL).await;
     for (name, phone, email, tag, opted_out) in [
-        ("Ada Lovelace", "+442079460001", "ada@example.com", "vip", false),
-        ("Charles Babbage", "+442079460002", "charles@example.com", "vip", true),
-        ("Grace Hopper", "+12125550100", "grace@example.org", "navy", false),
-        ("Alan Turing", "+442079460004", "alan@example.com", "", false),
+        (
+            "Ada Lovelace",
+            "+442079460001",
+            "ada@example.com",
+            "vip",
+            false,
+        ),
+        (
+            "Charles Babbage",
+            "+442079460002",
+            "charles@example.com",
+            "vip",
+            true,
+        ),
+        (
+            "Grace Hopper",
+            "+12125550100",
+            "grace@example.org",
+            "navy",
+            false,
+        ),
+        (
+            "Alan Turing",
+            "+442079460004",
+            "alan@example.com",
+            "",
+            false,
+        ),
         ("Ada Byron", "+442079460005", "byron@example.com", "", false),
     ] {
         create_contact(
@@ -122,12 +156,19 @@ async fn searches_find_contacts_by_exact_phone_email_tag_name_words_and_opt_out_
         let (app, token) = (&app.app, c.token.clone());
         async move { names(&search_all(app, &token, query).await) }
     };
-    assert_eq!(find("phone=%2B1%20212%20555%200100").await, ["Grace Hopper"]);
+    assert_eq!(
+        find("phone=%2B1%20212%20555%200100").await,
+        ["Grace Hopper"]
+    );
     assert_eq!(find("email=ALAN%40example.com").await, ["Alan Turing"]);
     assert_eq!(find("tag=VIP").await, ["Ada Lovelace", "Charles Babbage"]);
     assert_eq!(find("q=ada").await, ["Ada Byron", "Ada Lovelace"]);
     assert_eq!(find("q=lovelace%20ADA").await, ["Ada Lovelace"]);
-    assert_eq!(find("q=lov").await, Vec::<String>::new(), "whole words only");
+    assert_eq!(
+        find("q=lov").await,
+        Vec::<String>::new(),
+        "whole words only"
+    );
     assert_eq!(find("opted_out=true").await, ["Charles Babbage"]);
     assert_eq!(find("tag=vip&opted_out=false").await, ["Ada Lovelace"]);
     assert_eq!(find("phone=%2B442079469999").await, Vec::<String>::new());
@@ -181,7 +222,12 @@ async fn every_read_and_write_of_a_contact_is_in_the_access_log_with_the_fields_
 #[tokio::test]
 async fn a_token_without_a_contacts_scope_is_refused_and_the_refusal_is_logged() {
     let app = spawn_with_mail().await;
-    let c = customer(&app, "scoped@example.com", &["contacts:read", "access-log:read"]).await;
+    let c = customer(
+        &app,
+        "scoped@example.com",
+        &["contacts:read", "access-log:read"],
+    )
+    .await;
     let (status, problem) = api_send(
         &app.app,
         Method::POST,
@@ -191,7 +237,12 @@ async fn a_token_without_a_contacts_scope_is_refused_and_the_refusal_is_logged()
     )
     .await;
     assert_eq!(status, 403, "{problem}");
-    assert!(problem["detail"].as_str().unwrap().contains("contacts:write"));
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("contacts:write")
+    );
     let log = access_log(&app.app, &c.token, "").await;
     assert!(
         log.iter()

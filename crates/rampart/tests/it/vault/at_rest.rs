@@ -65,15 +65,22 @@ async fn the_database_holds_no_contact_name_phone_email_or_notes_in_plaintext() 
         json!({"name": KNOWN[0], "phones": [KNOWN[1]], "emails": [KNOWN[2]], "notes": KNOWN[3]}),
     )
     .await;
-    let (status, found) =
-        api_get(&app.app, "/api/v1/contacts?q=quenby&phone=%2B442079461234", &c.token).await;
+    let (status, found) = api_get(
+        &app.app,
+        "/api/v1/contacts?q=quenby&phone=%2B442079461234",
+        &c.token,
+    )
+    .await;
     assert_eq!((status, found["items"].as_array().unwrap().len()), (200, 1));
     let url = app.app.database_url.clone();
     app.app.stop().await;
     let bytes = database_bytes(&url);
     let lower = String::from_utf8_lossy(&bytes).to_lowercase();
     for value in KNOWN {
-        assert!(!lower.contains(&value.to_lowercase()), "{value:?} is in the database in plaintext");
+        assert!(
+            !lower.contains(&value.to_lowercase()),
+            "{value:?} is in the database in plaintext"
+        );
     }
     assert!(
         lower.contains("atrest@example.com"),
@@ -86,8 +93,18 @@ async fn rotating_the_master_key_leaves_every_contact_readable() {
     let mut app = spawn_with_mail().await;
     let a = customer(&app, "rotate-a@example.com", ALL).await;
     let b = customer(&app, "rotate-b@example.com", ALL).await;
-    let ada = create_contact(&app.app, &a.token, json!({"name": "Ada", "phones": ["+442079460001"]})).await;
-    let bea = create_contact(&app.app, &b.token, json!({"name": "Bea", "emails": ["bea@example.com"]})).await;
+    let ada = create_contact(
+        &app.app,
+        &a.token,
+        json!({"name": "Ada", "phones": ["+442079460001"]}),
+    )
+    .await;
+    let bea = create_contact(
+        &app.app,
+        &b.token,
+        json!({"name": "Bea", "emails": ["bea@example.com"]}),
+    )
+    .await;
     let dir = app.app.data_dir.path().to_owned();
     let data_dir = dir.join("data");
     let url = app.app.database_url.clone();
@@ -125,7 +142,10 @@ async fn rotating_the_master_key_leaves_every_contact_readable() {
         assert_eq!(&read, contact);
     }
     let (_, found) = api_get(&again, "/api/v1/contacts?phone=%2B442079460001", &a.token).await;
-    assert_eq!(found["items"][0]["name"], "Ada", "blind indexes survive the rotation");
+    assert_eq!(
+        found["items"][0]["name"], "Ada",
+        "blind indexes survive the rotation"
+    );
 }
 
 #[tokio::test]

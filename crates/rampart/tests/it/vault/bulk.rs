@@ -37,7 +37,12 @@ async fn an_import_reports_each_bad_row_by_line_and_reason_and_keeps_the_good_on
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| (r["line"].as_i64().unwrap(), r["reason"].as_str().unwrap().to_owned()))
+        .map(|r| {
+            (
+                r["line"].as_i64().unwrap(),
+                r["reason"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
     let expect = [
         (3, "bad phone in column \"phone\""),
@@ -63,13 +68,26 @@ async fn an_import_reports_each_bad_row_by_line_and_reason_and_keeps_the_good_on
         .send()
         .await
         .unwrap();
-    assert_eq!(report.headers()["content-disposition"].to_str().unwrap().split(';').next(), Some("attachment"));
+    assert_eq!(
+        report.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next(),
+        Some("attachment")
+    );
     let report = report.text().await.unwrap();
     assert!(report.starts_with("line,reason\n3,\"bad phone"), "{report}");
     assert_eq!(report.lines().count(), 6);
     let log = access_log(&app.app, &c.token, "").await;
-    let finish = log.iter().find(|e| e["action"] == "vault.import.finish").unwrap();
-    assert_eq!(finish["details"], "rows=8 created=3 updated=0 unchanged=0 rejected=5");
+    let finish = log
+        .iter()
+        .find(|e| e["action"] == "vault.import.finish")
+        .unwrap();
+    assert_eq!(
+        finish["details"],
+        "rows=8 created=3 updated=0 unchanged=0 rejected=5"
+    );
 }
 
 #[tokio::test]
@@ -79,7 +97,11 @@ async fn importing_the_same_file_twice_creates_no_duplicates_and_update_merges()
     let first = import(&app.app, &c.token, "", mixed_file()).await;
     assert_eq!(first["created"], 3);
     let again = import(&app.app, &c.token, "", mixed_file()).await;
-    assert_eq!((again["created"].as_i64(), again["unchanged"].as_i64()), (Some(0), Some(3)), "{again}");
+    assert_eq!(
+        (again["created"].as_i64(), again["unchanged"].as_i64()),
+        (Some(0), Some(3)),
+        "{again}"
+    );
     assert_eq!(search_all(&app.app, &c.token, "").await.len(), 3);
     let within = import(
         &app.app,
@@ -89,16 +111,28 @@ async fn importing_the_same_file_twice_creates_no_duplicates_and_update_merges()
     )
     .await;
     assert_eq!(
-        (within["created"].as_i64(), within["updated"].as_i64(), within["unchanged"].as_i64()),
+        (
+            within["created"].as_i64(),
+            within["updated"].as_i64(),
+            within["unchanged"].as_i64()
+        ),
         (Some(1), Some(1), Some(1)),
         "{within}"
     );
     let ada = &search_all(&app.app, &c.token, "phone=%2B442079460001").await[0];
     assert_eq!(ada["name"], "Ada L.", "update takes the row's name");
-    assert_eq!(ada["emails"], json!(["ada@example.com"]), "and keeps what it did not bring");
+    assert_eq!(
+        ada["emails"],
+        json!(["ada@example.com"]),
+        "and keeps what it did not bring"
+    );
     assert_eq!(ada["tags"], json!(["imported"]));
     let sam = search_all(&app.app, &c.token, "q=sam").await;
-    assert_eq!(sam.len(), 1, "a duplicate row within one file is one contact");
+    assert_eq!(
+        sam.len(),
+        1,
+        "a duplicate row within one file is one contact"
+    );
     assert_eq!(sam[0]["tags"], json!(["dup"]));
 }
 
@@ -106,8 +140,13 @@ async fn importing_the_same_file_twice_creates_no_duplicates_and_update_merges()
 async fn a_file_that_cannot_be_mapped_or_is_not_csv_is_refused_before_any_job() {
     let app = spawn_with_mail().await;
     let c = customer(&app, "unmapped@example.com", ALL).await;
-    let (status, problem) =
-        post_import(&app.app, &c.token, "", b"mystery,phone\nx,+442079460001\n".to_vec()).await;
+    let (status, problem) = post_import(
+        &app.app,
+        &c.token,
+        "",
+        b"mystery,phone\nx,+442079460001\n".to_vec(),
+    )
+    .await;
     assert_eq!(status, 422, "{problem}");
     assert!(problem["errors"]["columns"].is_string());
     assert!(problem["errors"]["columns.mystery"].is_string());
@@ -119,7 +158,8 @@ async fn a_file_that_cannot_be_mapped_or_is_not_csv_is_refused_before_any_job() 
     )
     .await;
     assert_eq!(status, 202, "a column can be mapped by the caller");
-    let (status, _) = post_import(&app.app, &c.token, "merge=sometimes", b"name\nx\n".to_vec()).await;
+    let (status, _) =
+        post_import(&app.app, &c.token, "merge=sometimes", b"name\nx\n".to_vec()).await;
     assert_eq!(status, 422);
     let response = app
         .app
@@ -145,7 +185,12 @@ async fn an_export_escapes_cells_a_spreadsheet_would_run_and_imports_back_withou
         json!({"name": "=HYPERLINK(\"http://evil\")", "notes": "+1+1", "phones": ["+442079460958"]}),
     )
     .await;
-    create_contact(&app.app, &c.token, json!({"name": "@SUM(A1)", "notes": "-2+3"})).await;
+    create_contact(
+        &app.app,
+        &c.token,
+        json!({"name": "@SUM(A1)", "notes": "-2+3"}),
+    )
+    .await;
     let response = app
         .app
         .client
@@ -155,7 +200,12 @@ async fn an_export_escapes_cells_a_spreadsheet_would_run_and_imports_back_withou
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
     let body = response.bytes().await.unwrap().to_vec();
     let mut reader = csv::Reader::from_reader(body.as_slice());
     let header = reader.headers().unwrap().clone();
@@ -170,17 +220,30 @@ async fn an_export_escapes_cells_a_spreadsheet_would_run_and_imports_back_withou
             );
         }
     }
-    let first = rows.iter().find(|r| r[column("name")].contains("HYPERLINK")).unwrap();
+    let first = rows
+        .iter()
+        .find(|r| r[column("name")].contains("HYPERLINK"))
+        .unwrap();
     assert_eq!(&first[column("name")], "'=HYPERLINK(\"http://evil\")");
     assert_eq!(&first[column("phones")], "'+442079460958");
-    let again = import(&app.app, &c.token, "column.id=ignore&column.created_at=ignore&column.updated_at=ignore", body).await;
+    let again = import(
+        &app.app,
+        &c.token,
+        "column.id=ignore&column.created_at=ignore&column.updated_at=ignore",
+        body,
+    )
+    .await;
     assert_eq!(
         (again["created"].as_i64(), again["unchanged"].as_i64()),
         (Some(0), Some(2)),
         "by phone, and by whole name when there is none: {again}"
     );
     let found = search_all(&app.app, &c.token, "phone=%2B442079460958").await;
-    assert_eq!(found.len(), 1, "the exported phone reads back as the same contact");
+    assert_eq!(
+        found.len(),
+        1,
+        "the exported phone reads back as the same contact"
+    );
     assert_eq!(found[0]["name"], "=HYPERLINK(\"http://evil\")");
 }
 

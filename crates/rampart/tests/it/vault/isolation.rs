@@ -32,7 +32,11 @@ async fn a_contact_of_tenant_b_answers_404_to_tenant_a_like_a_missing_one_and_is
         v.as_object_mut().unwrap().remove("instance");
         v
     };
-    assert_eq!(strip(foreign), strip(absent), "the same answer as a missing id");
+    assert_eq!(
+        strip(foreign),
+        strip(absent),
+        "the same answer as a missing id"
+    );
     for method in [Method::PATCH, Method::DELETE] {
         let (status, _) = api_send(
             &app.app,
@@ -48,7 +52,11 @@ async fn a_contact_of_tenant_b_answers_404_to_tenant_a_like_a_missing_one_and_is
     assert_eq!(still["name"], "Bea Secret", "B's contact is untouched");
 
     let log = access_log(&app.app, &a.token, "").await;
-    for action in ["vault.contact.read", "vault.contact.update", "vault.contact.delete"] {
+    for action in [
+        "vault.contact.read",
+        "vault.contact.update",
+        "vault.contact.delete",
+    ] {
         assert!(
             log.iter().any(|e| e["action"] == action
                 && e["outcome"] == "denied"
@@ -58,9 +66,17 @@ async fn a_contact_of_tenant_b_answers_404_to_tenant_a_like_a_missing_one_and_is
     }
 
     create_contact(&app.app, &a.token, json!({"name": "Ann Own"})).await;
-    for query in ["", "phone=%2B442079460958", "email=bea%40example.com", "q=bea"] {
+    for query in [
+        "",
+        "phone=%2B442079460958",
+        "email=bea%40example.com",
+        "q=bea",
+    ] {
         let found = names(&search_all(&app.app, &a.token, query).await);
-        assert!(!found.contains(&"Bea Secret".to_owned()), "{query}: {found:?}");
+        assert!(
+            !found.contains(&"Bea Secret".to_owned()),
+            "{query}: {found:?}"
+        );
     }
     let export = app
         .app
@@ -73,7 +89,10 @@ async fn a_contact_of_tenant_b_answers_404_to_tenant_a_like_a_missing_one_and_is
         .text()
         .await
         .unwrap();
-    assert!(export.contains("Ann Own") && !export.contains("Bea Secret"), "{export}");
+    assert!(
+        export.contains("Ann Own") && !export.contains("Bea Secret"),
+        "{export}"
+    );
     // A's import of the same phone creates A's own contact; B's stays B's alone.
     let done = import(
         &app.app,
@@ -85,5 +104,8 @@ async fn a_contact_of_tenant_b_answers_404_to_tenant_a_like_a_missing_one_and_is
     assert_eq!(done["created"], 1, "{done}");
     let (_, b_still) = api_get(&app.app, &format!("/api/v1/contacts/{id}"), &b.token).await;
     assert_eq!(b_still["name"], "Bea Secret");
-    assert_eq!(names(&search_all(&app.app, &b.token, "").await), ["Bea Secret"]);
+    assert_eq!(
+        names(&search_all(&app.app, &b.token, "").await),
+        ["Bea Secret"]
+    );
 }

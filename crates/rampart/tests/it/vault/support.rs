@@ -78,7 +78,10 @@ pub async fn import(app: &TestApp, token: &str, query: &str, csv: Vec<u8>) -> Va
         if body["state"] != "running" {
             return body;
         }
-        assert!(Instant::now() < deadline, "the import did not finish: {body}");
+        assert!(
+            Instant::now() < deadline,
+            "the import did not finish: {body}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

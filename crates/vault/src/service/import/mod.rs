@@ -6,13 +6,16 @@
 //! so the request can end while the job runs.
 
 mod parse;
+mod plan;
 pub mod spool;
 mod write;
 
 use std::collections::BTreeMap;
 use std::io::Read;
 
-use audit::Outcome;
+use std::sync::{Arc, Mutex};
+
+use audit::{Outcome, RequestMeta};
 use platform::clock::Timestamp;
 use platform::ids::new_id;
 use tokio::sync::{mpsc, oneshot, watch};
@@ -20,6 +23,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use super::{Caller, Vault, VaultError};
 use crate::model::FieldErrors;
 use crate::store::imports::{self as store, Counts, ImportRow};
+use crate::store::sqlite_bulk::SqliteBulk;
 
 /// What to do with a row that is a contact already (same phone or email; same name when the
 /// row has neither).
@@ -138,6 +142,11 @@ impl Vault {
 
         let (progress_tx, progress) = watch::channel(Counts::default());
         let (done_tx, done) = oneshot::channel();
+        let bulk = match self.db().sqlite_path() {
+            Some(path) => Some(Arc::new(Mutex::new(SqliteBulk::open(path)?))),
+            None => None,
+        };
+        let meta = RequestMeta::current();
         let mut writer = write::Writer {
             vault: self.clone(),
             caller: caller.clone(),
@@ -146,9 +155,11 @@ impl Vault {
             policy: options.merge,
             targets,
             counts: Counts::default(),
+            meta: meta.clone(),
+            bulk,
         };
         let vault = self.clone();
-        tokio::spawn(async move {
+        tokio::spawn(meta.scope(async move {
             let mut failure = None;
             while let Some(batch) = batches_rx.recv().await {
                 let result = match batch {
@@ -163,7 +174,7 @@ impl Vault {
             }
             let status = vault.finish_import(&writer, failure).await;
             let _ = done_tx.send(status);
-        });
+        }));
         Ok(ImportHandle { id, progress, done })
     }
 
