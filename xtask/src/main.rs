@@ -35,6 +35,9 @@ enum Command {
         /// Audit log sizes at which proofs and checkpoints are timed; the last is verified
         #[arg(long, value_delimiter = ',', default_value = "10000,1000000,10000000")]
         audit_sizes: Vec<u64>,
+        /// Contacts in the generated file of the import benchmark
+        #[arg(long, default_value_t = 1_000_000)]
+        import_rows: u64,
         /// Run only these parts and print their figures (docs/PERFORMANCE.md is left alone)
         #[arg(long, value_delimiter = ',', value_enum)]
         only: Vec<bench::Part>,
@@ -53,11 +56,13 @@ fn main() -> ExitCode {
             seconds,
             connections,
             audit_sizes,
+            import_rows,
             only,
         } => bench::run_bench(&bench::BenchOptions {
             seconds,
             connections,
             audit_sizes,
+            import_rows,
             only,
         }),
     };

@@ -20,7 +20,9 @@ use platform::ids::new_id;
 use platform::mail::{Mailer, Transport};
 use platform::metrics::Metrics;
 use platform::tls::{self, CertificateStore};
-use platform::web::{CsrfGuard, ServeOptions, StackSettings, Uploads, serve, with_common_layers};
+use platform::web::{
+    CsrfGuard, Idempotency, ServeOptions, StackSettings, Uploads, serve, with_common_layers,
+};
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
@@ -84,12 +86,19 @@ pub struct AppState {
     pub identity: Identity,
     pub audit: AuditLog,
     pub vault: Vault,
+    pub idempotency: Idempotency,
     pub mailer: Mailer,
 }
 
 impl FromRef<AppState> for AuditLog {
     fn from_ref(state: &AppState) -> Self {
         state.audit.clone()
+    }
+}
+
+impl FromRef<AppState> for Idempotency {
+    fn from_ref(state: &AppState) -> Self {
+        state.idempotency.clone()
     }
 }
 
@@ -183,6 +192,7 @@ pub async fn start(
     )
     .context("identity settings are not usable")?;
     let vault = vault_service(&config, &db, &clock, &master_key, &audit).await?;
+    let (db_for_idempotency, master_key_for_idempotency) = (db.clone(), master_key.clone());
     let csrf = Csrf {
         public: CsrfGuard::new(&master_key, &public_url),
         staff: CsrfGuard::new(&master_key, &staff_url),
@@ -212,6 +222,11 @@ pub async fn start(
         identity,
         audit,
         vault,
+        idempotency: Idempotency::new(
+            db_for_idempotency,
+            master_key_for_idempotency,
+            clock.clone(),
+        ),
         mailer,
     };
     let acceptor = TlsAcceptor::from(tls_config);

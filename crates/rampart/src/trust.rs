@@ -12,7 +12,9 @@ pub(crate) fn sections(config: &Config, audit: &AuditLog) -> Vec<TrustSection> {
     let identity = identity::trust_sections(&config.identity);
     let after_identity = 1 + identity.len();
     sections.splice(1..1, identity);
-    sections.insert(after_identity, audit::trust_section(audit));
+    // What is kept, then who can see it and how they can check.
+    sections.insert(after_identity, vault::trust_section());
+    sections.insert(after_identity + 1, audit::trust_section(audit));
     sections
 }
 

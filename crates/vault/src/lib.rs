@@ -13,6 +13,8 @@ pub mod keys;
 pub mod model;
 pub mod service;
 pub mod store;
+mod trust;
 
 pub use service::{Caller, Vault, VaultDeps, VaultError};
 pub use store::MIGRATIONS;
+pub use trust::trust_section;

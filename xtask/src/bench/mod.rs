@@ -260,6 +260,8 @@ pub struct BenchOptions {
     pub connections: usize,
     /// Sizes of the audit log at which proofs and checkpoints are timed; the last is verified.
     pub audit_sizes: Vec<u64>,
+    /// Contacts in the import benchmark's file.
+    pub import_rows: u64,
     /// Only these parts, printed and not written to docs/PERFORMANCE.md; empty for all.
     pub only: Vec<Part>,
 }
@@ -320,7 +322,12 @@ pub fn run_bench(options: &BenchOptions) -> anyhow::Result<ExitCode> {
     drop(unaudited);
     let work = tempfile::tempdir()?;
     let audit = runtime.block_on(audit::measure(seconds, work.path(), &options.audit_sizes))?;
-    let imports = runtime.block_on(vault::measure_imports(&binary, &config, work.path()))?;
+    let imports = runtime.block_on(vault::measure_imports(
+        &binary,
+        &config,
+        work.path(),
+        options.import_rows,
+    ))?;
     drop(work);
     let report = report::render(&report::Run {
         load_average: &load_average,
@@ -417,7 +424,12 @@ fn run_parts(
         let binary = build_rampart()?;
         let work = tempfile::tempdir()?;
         let config = IdentityConfig::default();
-        let imports = runtime.block_on(vault::measure_imports(&binary, &config, work.path()))?;
+        let imports = runtime.block_on(vault::measure_imports(
+            &binary,
+            &config,
+            work.path(),
+            options.import_rows,
+        ))?;
         let mut out = String::new();
         vault_report::targets(&mut out, &[], &imports);
         println!("{out}{}", vault_report::details(&[], &imports));

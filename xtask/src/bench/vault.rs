@@ -165,8 +165,6 @@ pub(super) struct Import {
     pub baseline_seconds: f64,
 }
 
-pub(super) const IMPORT_ROWS: u64 = 1_000_000;
-
 /// Writes `rows` generated contacts as CSV: name, phone, email, tags, notes.
 fn generate(path: &Path, rows: u64) -> anyhow::Result<()> {
     use std::io::Write;
@@ -197,16 +195,25 @@ pub(super) async fn measure_imports(
     binary: &Path,
     identity: &platform::config::IdentityConfig,
     work: &Path,
+    rows: u64,
 ) -> anyhow::Result<Vec<Import>> {
     let file = work.join("contacts.csv");
-    eprintln!(
-        "xtask: generating {IMPORT_ROWS} contacts in {}",
-        file.display()
-    );
-    generate(&file, IMPORT_ROWS)?;
+    eprintln!("xtask: generating {rows} contacts in {}", file.display());
+    generate(&file, rows)?;
     let mut imports = Vec::new();
     let sqlite_baseline = sqlite3_import(&file, &work.join("plain.db"))?;
-    imports.push(import_into(binary, identity, &file, "SQLite", &[], sqlite_baseline).await?);
+    imports.push(
+        import_into(
+            binary,
+            identity,
+            &file,
+            rows,
+            "SQLite",
+            &[],
+            sqlite_baseline,
+        )
+        .await?,
+    );
     match Cluster::start() {
         Ok(cluster) => {
             let baseline = postgres_copy(&cluster.url, &file)?;
@@ -216,6 +223,7 @@ pub(super) async fn measure_imports(
                     binary,
                     identity,
                     &file,
+                    rows,
                     "PostgreSQL",
                     &[("RAMPART_DATABASE__URL", database.as_str())],
                     baseline,
@@ -233,6 +241,7 @@ async fn import_into(
     binary: &Path,
     identity: &platform::config::IdentityConfig,
     file: &Path,
+    rows: u64,
     engine: &'static str,
     env: &[(&str, &str)],
     baseline_seconds: f64,
@@ -251,7 +260,7 @@ async fn import_into(
     let dir = server.dir.path().to_owned();
     let mut server = server;
     server.stop()?;
-    eprintln!("xtask: rampart import contacts: {IMPORT_ROWS} rows on {engine}");
+    eprintln!("xtask: rampart import contacts: {rows} rows on {engine}");
     let mut command = Command::new(binary);
     command
         .args(["import", "contacts", "--tenant", &tenant])
@@ -280,7 +289,7 @@ async fn import_into(
         .unwrap_or(0);
     Ok(Import {
         engine,
-        rows: IMPORT_ROWS,
+        rows,
         seconds,
         peak_rss_mib,
         created,

@@ -8,6 +8,7 @@
 
 mod api;
 mod errors;
+pub mod openapi;
 mod page;
 
 use axum::Router;

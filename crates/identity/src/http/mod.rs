@@ -8,6 +8,7 @@ mod cookies;
 mod extract;
 mod login;
 mod members;
+pub mod openapi;
 mod pages;
 mod password;
 mod respond;

@@ -210,4 +210,10 @@ pub const PLATFORM: &[Migration] = &[
         name: "outbox",
         sql: include_str!("../../migrations/0003_outbox.sql"),
     },
+    Migration {
+        component: "platform",
+        version: 4,
+        name: "idempotency",
+        sql: include_str!("../../migrations/0004_idempotency.sql"),
+    },
 ];

@@ -4,6 +4,7 @@
 //! millisecond times) and run through sqlx's `Any` driver; the rare dialect difference is a
 //! visible `match db.dialect()`. Only `store` modules (and this module) hold SQL.
 
+pub mod idempotency;
 pub mod key_check;
 pub mod lease;
 pub mod migrate;

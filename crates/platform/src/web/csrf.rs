@@ -5,6 +5,10 @@
 //! neither read nor forge it, and every node accepts it. A form POST must also come from
 //! Rampart's own origin (`Origin`, or `Referer` when a browser sends no `Origin`). The JSON
 //! API and webhooks are exempt: they take no cookies at all.
+//!
+//! The token of a URL-encoded form is in its body. A `multipart/form-data` form (a file
+//! upload) carries it in the query string of its action instead, so that its body, which
+//! may be large, is streamed to the handler rather than read here.
 
 use std::sync::Arc;
 
@@ -111,21 +115,48 @@ pub async fn csrf_protect(
     let Some(cookie) = existing else {
         return refuse(EXPIRED);
     };
-    let (parts, body) = request.into_parts();
-    let Ok(bytes) = to_bytes(body, FORM_LIMIT).await else {
-        return (StatusCode::PAYLOAD_TOO_LARGE, "The form is too large").into_response();
+    let (mut request, token) = match read_token(request).await {
+        Ok(read) => read,
+        Err(response) => return response,
     };
-    let token = url::form_urlencoded::parse(&bytes)
-        .find(|(name, _)| name == FIELD)
-        .map(|(_, value)| value.into_owned());
     if !token.is_some_and(|t| guard.token_matches(&cookie, &t)) {
         return refuse(EXPIRED);
     }
-    let mut request = Request::from_parts(parts, Body::from(bytes));
     request
         .extensions_mut()
         .insert(CsrfToken(guard.token_for(&cookie)));
     next.run(request).await
+}
+
+/// The token a form post carries, and the request to pass on.
+async fn read_token(request: Request) -> Result<(Request, Option<String>), Response> {
+    if is_multipart(request.headers()) {
+        // An upload may be far larger than any form, and is streamed to its handler: the
+        // token travels in the query string of the form's action instead of the body.
+        let token = request.uri().query().and_then(|q| field(q.as_bytes()));
+        return Ok((request, token));
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = to_bytes(body, FORM_LIMIT).await else {
+        return Err((StatusCode::PAYLOAD_TOO_LARGE, "The form is too large").into_response());
+    };
+    let token = field(&bytes);
+    Ok((Request::from_parts(parts, Body::from(bytes)), token))
+}
+
+/// The token among URL-encoded `name=value` pairs (a form body or a query string).
+fn field(encoded: &[u8]) -> Option<String> {
+    url::form_urlencoded::parse(encoded)
+        .find(|(name, _)| name == FIELD)
+        .map(|(_, value)| value.into_owned())
+}
+
+fn is_multipart(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("multipart/form-data"))
 }
 
 const EXPIRED: &str = "This form has expired or did not come from Rampart. Go back, reload the \
@@ -153,3 +184,6 @@ pub fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
             (key == name).then_some(value)
         })
 }
+
+#[cfg(test)]
+mod tests;

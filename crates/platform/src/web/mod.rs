@@ -5,6 +5,7 @@
 mod assets;
 pub mod csrf;
 mod headers;
+pub mod idempotency;
 mod json;
 mod observe;
 pub mod problem;
@@ -20,6 +21,7 @@ mod tests;
 pub use assets::assets_router;
 pub use csrf::{CsrfGuard, CsrfToken, csrf_protect};
 pub use headers::security_headers;
+pub use idempotency::Idempotency;
 pub use json::ApiJson;
 pub use observe::RequestId;
 pub use problem::{ApiError, ProblemKind, Rendered};

@@ -2,6 +2,7 @@
 
 mod health;
 mod metrics;
+mod openapi;
 mod redirect;
 mod trust;
 
@@ -33,6 +34,7 @@ pub(crate) fn public(state: AppState, csrf: CsrfGuard) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/security", get(trust::page))
+        .route("/api/v1/openapi.json", get(openapi::serve))
         .merge(forms)
         .merge(transparency)
         .merge(api)

@@ -18,6 +18,7 @@ mod identity;
 mod master_key;
 mod metrics;
 mod nodes;
+mod openapi;
 mod tls;
 mod trust_page;
 mod vault;

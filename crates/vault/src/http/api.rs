@@ -1,9 +1,9 @@
 //! The contacts API: `/api/v1/contacts` and `/api/v1/contact-fields`.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use platform::web::{ApiError, ApiJson};
+use platform::web::{ApiError, ApiJson, Idempotency};
 use serde::{Deserialize, Serialize};
 
 use super::caller::{Reader, Writer};
@@ -38,20 +38,30 @@ pub async fn list(
 
 pub async fn create(
     State(vault): State<Vault>,
+    State(idempotency): State<Idempotency>,
     Writer(caller): Writer,
+    headers: HeaderMap,
     ApiJson(input): ApiJson<ContactInput>,
-) -> Result<Response, ApiError> {
-    let contact = vault
-        .create_contact(&caller, &input)
+) -> Response {
+    // The request as the server understood it: the same contact retried is the same request.
+    let request = serde_json::to_vec(&input).unwrap_or_default();
+    let scope = format!("contacts:{}:{}", caller.tenant_id, caller.actor.id);
+    idempotency
+        .run(&scope, &headers, &request, async {
+            match vault.create_contact(&caller, &input).await {
+                Ok(contact) => {
+                    let location = format!("/api/v1/contacts/{}", contact.id);
+                    (
+                        StatusCode::CREATED,
+                        [(header::LOCATION, location)],
+                        axum::Json(ContactJson::new(&contact)),
+                    )
+                        .into_response()
+                }
+                Err(err) => problem(err).into_response(),
+            }
+        })
         .await
-        .map_err(problem)?;
-    let location = format!("/api/v1/contacts/{}", contact.id);
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, location)],
-        axum::Json(ContactJson::new(&contact)),
-    )
-        .into_response())
 }
 
 pub async fn read(

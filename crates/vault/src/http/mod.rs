@@ -8,6 +8,7 @@ mod caller;
 mod errors;
 mod imports_api;
 mod json;
+pub mod openapi;
 mod pages;
 
 use axum::Router;
@@ -27,6 +28,7 @@ where
     S: Clone + Send + Sync + 'static,
     Vault: FromRef<S>,
     Identity: FromRef<S>,
+    platform::web::Idempotency: FromRef<S>,
 {
     Router::new()
         .route("/api/v1/contacts", get(api::list).post(api::create))

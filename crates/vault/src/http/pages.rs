@@ -1,10 +1,28 @@
-//! The contacts pages.
+//! The contacts pages, for signed-in members: the list with its search, a contact's page,
+//! the forms that create and edit one, the CSV export, and the import in three steps
+//! (upload the file, map its columns, watch it run). Handlers are thin: `Member` gives the
+//! caller, one `Vault` call does the work, and a page or a redirect answers.
 
-use axum::Router;
-use axum::extract::FromRef;
+mod contact_form;
+mod contacts;
+mod import;
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+
+use askama::Template;
+use axum::extract::{DefaultBodyLimit, FromRef, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Router};
 use identity::Identity;
+use platform::web::{ApiError, CsrfToken, ProblemKind, Rendered};
 
-use crate::Vault;
+use crate::model::FieldErrors;
+use crate::service::uploads::PendingUploads;
+use crate::{Vault, VaultError};
 
 pub(super) fn router<S>() -> Router<S>
 where
@@ -13,4 +31,140 @@ where
     Identity: FromRef<S>,
 {
     Router::new()
+        .route("/app/contacts", get(contacts::list).post(contacts::create))
+        .route("/app/contacts/new", get(contacts::new))
+        .route("/app/contacts/export", get(contacts::export))
+        .route(
+            "/app/contacts/import",
+            // The body limit of uploads applies instead (`UPLOAD_PATHS`).
+            get(import::upload_form)
+                .post(import::upload)
+                .layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/app/contacts/import/{upload_id}",
+            get(import::mapping).post(import::start),
+        )
+        .route("/app/contacts/imports/{id}", get(import::progress))
+        .route(
+            "/app/contacts/imports/{id}/rejections.csv",
+            get(import::rejections),
+        )
+        .route(
+            "/app/contacts/{id}",
+            get(contacts::show).post(contacts::update),
+        )
+        .route("/app/contacts/{id}/edit", get(contacts::edit))
+        .route("/app/contacts/{id}/delete", post(contacts::delete))
+        .layer(Extension(PendingUploads::new()))
+}
+
+/// The token the page's forms carry, put there by the CSRF middleware.
+pub(super) struct Csrf(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Csrf {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        let token = parts
+            .extensions
+            .get::<CsrfToken>()
+            .map(|t| t.0.clone())
+            .unwrap_or_default();
+        Ok(Self(token))
+    }
+}
+
+/// What a form shows above and beside its fields after a refusal.
+#[derive(Debug, Default)]
+pub(super) struct FormState {
+    pub message: Option<String>,
+    pub errors: BTreeMap<String, String>,
+}
+
+impl FormState {
+    pub fn refused(errors: FieldErrors) -> Self {
+        Self {
+            message: Some("Some fields need attention.".into()),
+            errors: errors.into_map(),
+        }
+    }
+
+    pub fn error(&self, field: &str) -> Option<&str> {
+        self.errors.get(field).map(String::as_str)
+    }
+}
+
+/// `first`'s errors, then those of `then` for the fields `first` says nothing about.
+pub(super) fn merged(first: FieldErrors, then: FieldErrors) -> FieldErrors {
+    let mut all = first;
+    for (field, message) in then.into_map() {
+        all.insert(field, message);
+    }
+    all
+}
+
+/// A rendered page, left alone by the error-page middleware.
+pub(super) fn page(status: StatusCode, template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => {
+            let mut response = (status, Html(html)).into_response();
+            response.extensions_mut().insert(Rendered);
+            response
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "a contacts page could not be rendered");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// After a form that worked: the next page, with a GET.
+pub(super) fn see_other(path: &str) -> Response {
+    Redirect::to(path).into_response()
+}
+
+/// A refusal that no form can show, as the error page (the error-page middleware writes it
+/// from the status and this text; 5xx texts are replaced by an opaque one).
+pub(super) fn failure(err: VaultError) -> Response {
+    let (status, text) = match err {
+        VaultError::NotFound => (
+            StatusCode::NOT_FOUND,
+            "There is no contact or import with this address in your organisation".to_owned(),
+        ),
+        VaultError::Invalid(errors) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            errors.first().map_or_else(String::new, |(field, message)| {
+                format!("{field}: {message}")
+            }),
+        ),
+        VaultError::Conflict(message) => (StatusCode::CONFLICT, message),
+        VaultError::BadInput(message) => (StatusCode::BAD_REQUEST, message),
+        VaultError::AuditUnavailable => return unavailable(),
+        VaultError::Db(platform::db::DbError::Unavailable(err)) => {
+            tracing::warn!(error = %err, "database unavailable");
+            return unavailable();
+        }
+        VaultError::Key(_) | VaultError::Db(_) | VaultError::Storage(_) => {
+            tracing::error!(error = %err, "a contacts page failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, String::new())
+        }
+    };
+    (status, text).into_response()
+}
+
+/// An error of the helpers shared with the API, as the error page.
+pub(super) fn api_failure(err: &ApiError) -> Response {
+    match err.kind() {
+        ProblemKind::Unavailable => unavailable(),
+        kind => (kind.status(), kind.title()).into_response(),
+    }
+}
+
+fn unavailable() -> Response {
+    let mut response = StatusCode::SERVICE_UNAVAILABLE.into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    response
 }

@@ -200,14 +200,14 @@ pub struct Contact {
 pub type FieldDefinitions = BTreeMap<FieldName, FieldKind>;
 
 /// Flags as a caller may give them: only what is given changes.
-#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FlagsInput {
     pub consent: Option<bool>,
     pub opted_out: Option<bool>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelsInput {
     pub call: Option<FlagsInput>,
@@ -217,7 +217,7 @@ pub struct ChannelsInput {
 
 /// A contact as a caller writes it: every field optional, so the same shape creates (where
 /// `name` is required) and patches (where what is absent stays as it was).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContactInput {
     pub name: Option<String>,

@@ -10,6 +10,7 @@ mod fields;
 mod import;
 mod key_ring;
 mod rotate;
+pub mod uploads;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -259,3 +259,36 @@ async fn a_token_without_a_contacts_scope_is_refused_and_the_refusal_is_logged()
         .unwrap();
     assert_eq!(status, 401, "the API takes bearer tokens only");
 }
+
+#[tokio::test]
+async fn a_create_retried_with_its_idempotency_key_answers_the_first_contact_again() {
+    let app = spawn_with_mail().await;
+    let c = customer(&app, "retry@example.com", ALL).await;
+    let post = |body: serde_json::Value| {
+        app.app
+            .client
+            .post(app.app.url("/api/v1/contacts"))
+            .bearer_auth(&c.token)
+            .header("Idempotency-Key", "order-7f3a")
+            .json(&body)
+            .send()
+    };
+    let first = post(json!({"name": "Ada"})).await.unwrap();
+    assert_eq!(first.status(), 201);
+    let location = first.headers()["location"].to_str().unwrap().to_owned();
+    let first: serde_json::Value = first.json().await.unwrap();
+    let again = post(json!({"name": "Ada"})).await.unwrap();
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.headers()["location"].to_str().unwrap(), location);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let again: serde_json::Value = again.json().await.unwrap();
+    assert_eq!(again, first, "the same contact, not a second one");
+    assert_eq!(search_all(&app.app, &c.token, "").await.len(), 1);
+    let other = post(json!({"name": "Someone else"})).await.unwrap();
+    assert_eq!(
+        other.status(),
+        422,
+        "a key reused for another request is refused"
+    );
+    assert_eq!(search_all(&app.app, &c.token, "").await.len(), 1);
+}

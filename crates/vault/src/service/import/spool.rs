@@ -5,6 +5,7 @@
 use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chacha20poly1305::aead::{Aead, KeyInit, OsRng};
 use chacha20poly1305::{AeadCore, XChaCha20Poly1305, XNonce};
@@ -49,8 +50,10 @@ where
     let cipher = XChaCha20Poly1305::new(&XChaCha20Poly1305::generate_key(&mut OsRng));
     let mut file = tokio::fs::File::create(&path).await.map_err(io_error)?;
     let spooled = Spooled {
-        path: path.clone(),
-        cipher: cipher.clone(),
+        file: Arc::new(SpoolFile {
+            path: path.clone(),
+            cipher: cipher.clone(),
+        }),
     };
     let mut buffer = Vec::with_capacity(FRAME);
     let mut total = 0u64;
@@ -94,8 +97,12 @@ fn seal(cipher: &XChaCha20Poly1305, plaintext: &[u8]) -> Vec<u8> {
     frame
 }
 
-/// A spooled upload; dropping it deletes the file.
+/// A spooled upload. The file goes when the upload and every reader of it are dropped.
 pub struct Spooled {
+    file: Arc<SpoolFile>,
+}
+
+struct SpoolFile {
     path: PathBuf,
     cipher: XChaCha20Poly1305,
 }
@@ -103,44 +110,49 @@ pub struct Spooled {
 impl Spooled {
     /// Reads the upload back, decrypting frame by frame.
     pub fn reader(self) -> io::Result<SpoolReader> {
-        let file = BufReader::new(File::open(&self.path)?);
+        self.open()
+    }
+
+    /// A reader of its own from the start of the upload, which keeps the file while it
+    /// lives: the header can be read for a preview, and the whole file later for the import.
+    pub fn open(&self) -> io::Result<SpoolReader> {
         Ok(SpoolReader {
-            file,
+            reader: BufReader::new(File::open(&self.file.path)?),
             plain: Vec::new(),
             offset: 0,
-            spooled: self,
+            file: Arc::clone(&self.file),
         })
     }
 }
 
-impl Drop for Spooled {
+impl Drop for SpoolFile {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.path);
     }
 }
 
 pub struct SpoolReader {
-    file: BufReader<File>,
+    reader: BufReader<File>,
     plain: Vec<u8>,
     offset: usize,
-    spooled: Spooled,
+    file: Arc<SpoolFile>,
 }
 
 impl SpoolReader {
     /// The next frame's plaintext, or `false` at the end.
     fn next_frame(&mut self) -> io::Result<bool> {
         let mut length = [0u8; 4];
-        match self.file.read_exact(&mut length) {
+        match self.reader.read_exact(&mut length) {
             Ok(()) => {}
             Err(err) if err.kind() == io::ErrorKind::UnexpectedEof => return Ok(false),
             Err(err) => return Err(err),
         }
         let mut nonce = [0u8; NONCE_LEN];
-        self.file.read_exact(&mut nonce)?;
+        self.reader.read_exact(&mut nonce)?;
         let mut ciphertext = vec![0u8; u32::from_be_bytes(length) as usize];
-        self.file.read_exact(&mut ciphertext)?;
+        self.reader.read_exact(&mut ciphertext)?;
         self.plain = self
-            .spooled
+            .file
             .cipher
             .decrypt(XNonce::from_slice(&nonce), ciphertext.as_slice())
             .map_err(|_| {
@@ -201,6 +213,29 @@ mod tests {
             write(&dir, too_big, 5).await,
             Err(SpoolError::TooLarge(5))
         ));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[tokio::test]
+    async fn readers_opened_from_an_upload_are_independent_and_keep_its_file() {
+        let dir = std::env::temp_dir().join(platform::ids::new_id("spooltest"));
+        let text = b"name,phone\nAda,+442079460958\n".to_vec();
+        let body =
+            futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(text.clone()))]);
+        let spooled = write(&dir, body, u64::MAX).await.unwrap();
+        let mut first = [0u8; 4];
+        spooled.open().unwrap().read_exact(&mut first).unwrap();
+        assert_eq!(&first, b"name");
+        let mut reader = spooled.open().unwrap();
+        drop(spooled);
+        let mut back = Vec::new();
+        reader.read_to_end(&mut back).unwrap();
+        assert_eq!(
+            back, text,
+            "a reader starts at the beginning and outlives the upload"
+        );
+        drop(reader);
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
