@@ -3,7 +3,7 @@
 //! failed step (formatting, lints, a service that would not start) counts as one failure.
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
 use anyhow::{Context, bail};
@@ -67,14 +67,29 @@ pub fn run_all() -> anyhow::Result<ExitCode> {
     );
     // The browser tests are part of the suite, so the browser must be there first.
     tally.step("chromium", ensure_browser());
+    // So must schemathesis, which the API fuzz test runs; the test finds it through this
+    // variable (and fails, saying how to install it, when it is missing).
+    let schemathesis = match ensure_schemathesis() {
+        Ok(program) => Some(program.display().to_string()),
+        Err(err) => {
+            tally.step("schemathesis", Err(err));
+            None
+        }
+    };
+    let fuzz: Vec<(&str, &str)> = schemathesis
+        .as_deref()
+        .map(|program| ("RAMPART_SCHEMATHESIS", program))
+        .into_iter()
+        .collect();
     eprintln!("xtask: the whole suite on SQLite");
-    tally.tests("tests on SQLite", cargo_test(&[]));
+    tally.tests("tests on SQLite", cargo_test(&fuzz));
     eprintln!("xtask: the whole suite on PostgreSQL");
     match Cluster::start() {
-        Ok(cluster) => tally.tests(
-            "tests on PostgreSQL",
-            cargo_test(&[("RAMPART_TEST_POSTGRES_URL", &cluster.url)]),
-        ),
+        Ok(cluster) => {
+            let mut env = fuzz.clone();
+            env.push(("RAMPART_TEST_POSTGRES_URL", &cluster.url));
+            tally.tests("tests on PostgreSQL", cargo_test(&env));
+        }
         Err(err) => tally.step("PostgreSQL", Err(err)),
     }
     for problem in &tally.problems {
@@ -94,6 +109,52 @@ fn ensure_browser() -> anyhow::Result<()> {
         return Ok(());
     }
     apt_install(&["chromium", "chromium-driver"])
+}
+
+/// The schemathesis release the API fuzz test is written for.
+const SCHEMATHESIS_VERSION: &str = "4.32.5";
+
+/// The `schemathesis` command, from a virtual environment of its own under `target/`, made
+/// (with Debian's `python3-venv` when Python cannot make one) and filled from PyPI when it
+/// is missing or holds another version.
+fn ensure_schemathesis() -> anyhow::Result<PathBuf> {
+    let venv = root()
+        .join("target")
+        .join(format!("schemathesis-{SCHEMATHESIS_VERSION}"));
+    let program = venv.join("bin").join("schemathesis");
+    let installed = || {
+        Command::new(&program)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains(SCHEMATHESIS_VERSION))
+    };
+    if installed() {
+        return Ok(program);
+    }
+    eprintln!(
+        "xtask: installing schemathesis {SCHEMATHESIS_VERSION} into {}",
+        venv.display()
+    );
+    let make_venv = |python: &str| {
+        // A half-made environment from an interrupted run is made again.
+        let _ = std::fs::remove_dir_all(&venv);
+        run(Command::new(python).args(["-m", "venv"]).arg(&venv))
+    };
+    if make_venv("python3").is_err() {
+        // Debian's own Python makes environments once python3-venv is there.
+        apt_install(&["python3", "python3-venv"])?;
+        make_venv("/usr/bin/python3")?;
+    }
+    run(Command::new(venv.join("bin").join("pip"))
+        .args(["install", "--quiet", "--disable-pip-version-check"])
+        .arg(format!("schemathesis=={SCHEMATHESIS_VERSION}")))?;
+    if !installed() {
+        bail!(
+            "schemathesis {SCHEMATHESIS_VERSION} was installed but {} does not run",
+            program.display()
+        );
+    }
+    Ok(program)
 }
 
 /// Runs the workspace's tests, echoing their output, and counts passed and failed cases.

@@ -341,6 +341,16 @@ async fn vault_service(
         "the vault's data keys do not open with this master key; point keys.master_key_file \
          (RAMPART_MASTER_KEY_FILE) at the key this database was created with",
     )?;
+    let published = vault
+        .publish_interrupted_imports()
+        .await
+        .context("cannot finish the indexing of interrupted imports")?;
+    if published > 0 {
+        tracing::warn!(
+            published,
+            "made the contacts of interrupted imports searchable"
+        );
+    }
     Ok(vault)
 }
 

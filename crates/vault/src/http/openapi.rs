@@ -39,7 +39,9 @@ pub fn openapi_paths() -> Value {
                 "operationId": "createContact",
                 "tags": ["contacts"],
                 "summary": "Create a contact",
+                "description": "With an `Idempotency-Key`, a retry of the same request within 24 hours gets the first answer again (marked `Idempotent-Replayed: true`) instead of creating a second contact; the same key on a different request is refused with 422, and while the first is still running with 409.",
                 "security": scopes("contacts:write"),
+                "parameters": [idempotency_key()],
                 "requestBody": json_request("ContactCreate", json!({
                     "name": "Ada Lovelace",
                     "phones": ["+44 20 7946 0958"],
@@ -50,13 +52,20 @@ pub fn openapi_paths() -> Value {
                 "responses": {
                     "201": {
                         "description": "The contact, created",
-                        "headers": {"Location": location("/api/v1/contacts/{id}")},
+                        "headers": {
+                            "Location": location("/api/v1/contacts/{id}"),
+                            "Idempotent-Replayed": {
+                                "description": "`true` when this is the kept answer of an earlier request with the same Idempotency-Key",
+                                "schema": {"type": "string", "enum": ["true"]},
+                            },
+                        },
                         "content": {"application/json": {"schema": schema_ref("Contact")}},
                         "links": contact_links(),
                     },
                     "400": problem("BadRequest"),
                     "401": problem("Unauthorized"),
                     "403": problem("Forbidden"),
+                    "409": problem("Conflict"),
                     "413": problem("PayloadTooLarge"),
                     "415": problem("UnsupportedMediaType"),
                     "422": problem("ValidationFailed"),
@@ -215,7 +224,7 @@ fn import_operation() -> Value {
         "requestBody": {
             "required": true,
             "content": {"text/csv": {
-                "schema": {"type": "string"},
+                "schema": {"type": "string", "minLength": 1},
                 "example": "name,phones,emails,tags\nAda Lovelace,+44 20 7946 0958,ada@example.com,vip\n",
             }},
         },
@@ -301,6 +310,16 @@ fn contact_links() -> Value {
         "ReadContact": link("readContact"),
         "UpdateContact": link("updateContact"),
         "DeleteContact": link("deleteContact"),
+    })
+}
+
+/// `Idempotency-Key` (`platform::web::Idempotency`): 1 to 255 visible ASCII characters.
+fn idempotency_key() -> Value {
+    json!({
+        "name": "Idempotency-Key",
+        "in": "header",
+        "description": "A key of the client's choosing, new for each new request; answers are kept 24 hours",
+        "schema": {"type": "string", "maxLength": 255, "pattern": "^[!-~]([ -~]*[!-~])?$"},
     })
 }
 

@@ -11,6 +11,9 @@ pub enum TermKind {
     Email,
     NameWord,
     Tag,
+    /// A whole name, lower-cased: how an import recognises, in memory, a row it already
+    /// saw that has neither phone nor email. Never stored.
+    FullName,
 }
 
 impl TermKind {
@@ -20,6 +23,7 @@ impl TermKind {
             Self::Email => b"email",
             Self::NameWord => b"word",
             Self::Tag => b"tag",
+            Self::FullName => b"fullname",
         }
     }
 }

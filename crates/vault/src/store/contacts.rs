@@ -70,11 +70,12 @@ pub async fn insert(
 /// Contacts per insert statement (seven values each).
 const CONTACTS_PER_STATEMENT: usize = 18;
 
-/// Inserts many contacts and their terms, a few statements for a whole batch.
-pub async fn insert_many(
+/// Inserts many contacts in a few statements; their terms are the caller's (an import
+/// stages them, see `staging`).
+pub async fn insert_rows(
     conn: &mut Conn,
     tenant_id: &str,
-    rows: &[(ContactRow, Vec<i64>)],
+    rows: &[&ContactRow],
 ) -> Result<(), DbError> {
     for chunk in rows.chunks(CONTACTS_PER_STATEMENT) {
         let values: Vec<String> = (0..chunk.len())
@@ -97,7 +98,7 @@ pub async fn insert_many(
             values.join(", ")
         );
         let mut query = sqlx::query(&sql).bind(tenant_id);
-        for (row, _) in chunk {
+        for row in chunk {
             query = query
                 .bind(&row.id)
                 .bind(&row.sealed)
@@ -105,25 +106,6 @@ pub async fn insert_many(
                 .bind(row.channels)
                 .bind(row.created_at)
                 .bind(row.updated_at);
-        }
-        query.execute(&mut *conn).await?;
-    }
-    let pairs: Vec<(i64, &str)> = rows
-        .iter()
-        .flat_map(|(row, terms)| terms.iter().map(|t| (*t, row.id.as_str())))
-        .collect();
-    for chunk in pairs.chunks(TERMS_PER_STATEMENT) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| format!("($1, ${}, ${})", 2 + i * 2, 3 + i * 2))
-            .collect();
-        let sql = format!(
-            "INSERT INTO vault_terms (tenant_id, term, contact_id) VALUES {} \
-             ON CONFLICT DO NOTHING",
-            values.join(", ")
-        );
-        let mut query = sqlx::query(&sql).bind(tenant_id);
-        for (term, id) in chunk {
-            query = query.bind(*term).bind(*id);
         }
         query.execute(&mut *conn).await?;
     }

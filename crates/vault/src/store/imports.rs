@@ -167,3 +167,20 @@ pub async fn rejections(
     .fetch_all(conn)
     .await?)
 }
+
+/// An import of any tenant, with its tenant: for publishing what an interrupted import
+/// staged.
+pub async fn get_with_tenant(
+    conn: &mut Conn,
+    id: &str,
+) -> Result<Option<(String, ImportRow)>, DbError> {
+    let tenant: Option<(String,)> =
+        sqlx::query_as("SELECT tenant_id FROM vault_imports WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some((tenant_id,)) = tenant else {
+        return Ok(None);
+    };
+    Ok(get(conn, &tenant_id, id).await?.map(|row| (tenant_id, row)))
+}

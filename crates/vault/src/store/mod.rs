@@ -8,6 +8,7 @@ pub mod fields;
 pub mod imports;
 pub mod keys;
 pub mod sqlite_bulk;
+pub mod staging;
 
 use platform::db::migrate::Migration;
 

@@ -102,10 +102,10 @@ impl SqliteBulk {
         Ok(rows)
     }
 
-    pub fn insert_many(
+    pub fn insert_rows(
         tx: &Connection,
         tenant_id: &str,
-        rows: &[(ContactRow, Vec<i64>)],
+        rows: &[&ContactRow],
     ) -> Result<(), VaultError> {
         let mut contact = tx
             .prepare_cached(
@@ -113,7 +113,7 @@ impl SqliteBulk {
                  updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )
             .map_err(db_error)?;
-        for (row, _) in rows {
+        for row in rows {
             contact
                 .execute(params![
                     row.id,
@@ -126,13 +126,36 @@ impl SqliteBulk {
                 ])
                 .map_err(db_error)?;
         }
-        // Terms in key order: each insert lands next to the previous one in the B-tree.
-        let mut terms: Vec<(i64, &str)> = rows
-            .iter()
-            .flat_map(|(row, terms)| terms.iter().map(|t| (*t, row.id.as_str())))
-            .collect();
-        terms.sort_unstable();
-        Self::insert_terms(tx, tenant_id, &terms)
+        Ok(())
+    }
+
+    /// Appends terms to an import's staging table (`staging::table_of`).
+    pub fn stage(tx: &Connection, table: &str, terms: &[(i64, &str)]) -> Result<(), VaultError> {
+        let mut insert = tx
+            .prepare_cached(&format!(
+                "INSERT INTO {table} (term, contact_id) VALUES (?1, ?2)"
+            ))
+            .map_err(db_error)?;
+        for (term, id) in terms {
+            insert.execute(params![term, id]).map_err(db_error)?;
+        }
+        Ok(())
+    }
+
+    pub fn create_staging(&mut self, table: &str) -> Result<(), VaultError> {
+        self.conn
+            .execute(&super::staging::create_sql(table), [])
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    /// Publishes an import's staged terms in one transaction (see `staging`).
+    pub fn publish(&mut self, table: &str, tenant_id: &str) -> Result<(), VaultError> {
+        let tx = self.begin()?;
+        let [insert, drop] = super::staging::publish_sql(table);
+        tx.execute(&insert, [tenant_id]).map_err(db_error)?;
+        tx.execute(&drop, []).map_err(db_error)?;
+        tx.commit().map_err(db_error)
     }
 
     fn insert_terms(

@@ -113,10 +113,17 @@ fn contact_schema() -> Value {
 const BLANK: &str = r"^\s*$";
 /// A phone number with its country code, as `PhoneE164::parse` reads it.
 const PHONE: &str = r"^\s*(\+|00)[ .()\-]*[1-9]([ .()\-]*[0-9]){6,14}[ .()\-]*\s*$";
-/// A name: something visible, and no control characters once trimmed.
-const NAME: &str = r"^\s*[^\s\u0000-\u001f\u007f-\u009f]([^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f])?\s*$";
-/// A tag: as a name, and no commas or semicolons either.
-const TAG: &str = r"^\s*[^,;\s\u0000-\u001f\u007f-\u009f]([^,;\u0000-\u001f\u007f-\u009f]*[^,;\s\u0000-\u001f\u007f-\u009f])?\s*$";
+/// Control characters, as `char::is_control` sees them (a regex character-class body).
+const CONTROL: &str = r"\u0000-\u001f\u007f-\u009f";
+
+/// Text of 1 to `max` characters once trimmed, with no control character and none of
+/// `refused`: how names and tags are checked.
+fn trimmed(max: usize, refused: &str) -> String {
+    let inner = format!("[^{refused}{CONTROL}]");
+    let edge = format!(r"[^{refused}\s{CONTROL}]");
+    let between = max.saturating_sub(2);
+    format!(r"^\s*{edge}({inner}{{0,{between}}}{edge})?\s*$")
+}
 
 pub(super) fn phone_schema() -> Value {
     json!({
@@ -134,8 +141,7 @@ pub(super) fn tag_schema() -> Value {
     json!({
         "type": "string",
         "description": "Trimmed and lower-cased",
-        "maxLength": MAX_TAG,
-        "pattern": format!("{BLANK}|{TAG}"),
+        "pattern": format!("{BLANK}|{}", trimmed(MAX_TAG, ",;")),
     })
 }
 
@@ -149,7 +155,7 @@ fn contact_input(create: bool) -> Value {
     } else {
         json!(["string", "null"])
     };
-    let name = json!({"type": name_type, "maxLength": MAX_NAME, "pattern": NAME});
+    let name = json!({"type": name_type, "pattern": trimmed(MAX_NAME, "")});
     let mut schema = json!({
         "type": "object",
         "additionalProperties": false,

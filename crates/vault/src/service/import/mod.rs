@@ -24,6 +24,7 @@ use super::{Caller, Vault, VaultError};
 use crate::model::FieldErrors;
 use crate::store::imports::{self as store, Counts, ImportRow};
 use crate::store::sqlite_bulk::SqliteBulk;
+use crate::store::staging;
 
 /// What to do with a row that is a contact already (same phone or email; same name when the
 /// row has neither).
@@ -124,6 +125,8 @@ impl Vault {
             Err(_) => return Err(VaultError::BadInput("the file could not be read".into())),
         };
         let id = new_id("imp");
+        let staging_table = crate::store::staging::table_of(&id)
+            .ok_or_else(|| VaultError::BadInput("cannot name the import's staging table".into()))?;
         let mut tx = self.db().begin().await?;
         store::insert(
             &mut tx,
@@ -157,7 +160,10 @@ impl Vault {
             counts: Counts::default(),
             meta: meta.clone(),
             bulk,
+            recall: plan::Recall::default(),
+            staging: staging_table,
         };
+        writer.prepare().await?;
         let vault = self.clone();
         tokio::spawn(meta.scope(async move {
             let mut failure = None;
@@ -171,6 +177,10 @@ impl Vault {
                     break;
                 }
                 let _ = progress_tx.send(writer.counts);
+            }
+            // Even a failed import publishes what it wrote: those contacts exist.
+            if let Err(err) = writer.publish().await {
+                failure.get_or_insert(err);
             }
             let status = vault.finish_import(&writer, failure).await;
             let _ = done_tx.send(status);
@@ -264,6 +274,35 @@ impl Vault {
             .await?
             .ok_or(VaultError::NotFound)?;
         Ok(store::rejections(&mut conn, id, limit).await?)
+    }
+}
+
+impl Vault {
+    /// Publishes the staged terms of imports that stopped halfway (their node stopped), so
+    /// the contacts they created become findable; returns how many. Imports still moving,
+    /// on another node, are left alone.
+    pub async fn publish_interrupted_imports(&self) -> Result<usize, VaultError> {
+        let mut conn = self.db().connection().await?;
+        let now = self.now().as_millis();
+        let mut published = 0;
+        for table in staging::tables(&mut conn, self.db().dialect()).await? {
+            let Some(import_id) = staging::import_of(&table) else {
+                continue;
+            };
+            match store::get_with_tenant(&mut conn, &import_id).await? {
+                Some((_, row)) if row.state == "running" && now - row.updated_at <= STALL_MS => {}
+                Some((tenant_id, _)) => {
+                    let mut tx = self.db().begin().await?;
+                    staging::publish(&mut tx, &table, &tenant_id).await?;
+                    tx.commit().await.map_err(platform::db::DbError::from)?;
+                    published += 1;
+                }
+                None => {
+                    staging::drop(&mut conn, &table).await?;
+                }
+            }
+        }
+        Ok(published)
     }
 }
 

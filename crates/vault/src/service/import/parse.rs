@@ -32,6 +32,9 @@ pub(super) struct Candidate {
     pub row: ContactRow,
     pub terms: Vec<i64>,
     pub keys: MatchKeys,
+    /// The keys under which this import remembers the contact for its later rows: its
+    /// phone and email terms, or its whole name when it has neither.
+    pub recall: Vec<i64>,
 }
 
 /// How a row finds the contact it may already be: by any of its phones and emails, or, when
@@ -172,16 +175,20 @@ fn candidate(job: &Job, state: crate::model::contact::ContactState) -> Candidate
                 .map(|e| job.key.term(TermKind::Email, e.as_str())),
         )
         .collect();
-    let keys = if by_contact.is_empty() {
+    let (keys, recall) = if by_contact.is_empty() {
         by_contact = name_words(&personal.name)
             .iter()
             .map(|w| job.key.term(TermKind::NameWord, w))
             .collect();
-        MatchKeys::AllWords(by_contact)
+        let whole = job
+            .key
+            .term(TermKind::FullName, &personal.name.to_lowercase());
+        (MatchKeys::AllWords(by_contact), vec![whole])
     } else {
-        MatchKeys::Any(by_contact)
+        (MatchKeys::Any(by_contact.clone()), by_contact)
     };
     Candidate {
+        recall,
         row: seal_row(&job.key, &job.tenant_id, &contact),
         terms: terms(&job.key, &contact.state),
         contact,

@@ -14,7 +14,7 @@ use platform::db::DbError;
 
 use super::MergePolicy;
 use super::parse::{Candidate, Prepared};
-use super::plan::{Plan, Rules, lookup_terms, plan};
+use super::plan::{Plan, Recall, Rules, lookup_terms, plan};
 use crate::keys::DataKey;
 use crate::model::Contact;
 use crate::model::import::Target;
@@ -23,6 +23,7 @@ use crate::service::{Caller, Vault, VaultError};
 use crate::store::contacts::{self as contacts_store, ContactRow};
 use crate::store::imports::{self as imports_store, Counts};
 use crate::store::sqlite_bulk::SqliteBulk;
+use crate::store::staging;
 
 pub(super) struct Writer {
     pub vault: Vault,
@@ -35,6 +36,10 @@ pub(super) struct Writer {
     pub meta: RequestMeta,
     /// The SQLite fast path, when the database is an SQLite file.
     pub bulk: Option<Arc<Mutex<SqliteBulk>>>,
+    /// The contacts this import created so far, for its later rows to find.
+    pub recall: Recall,
+    /// Where the terms of this import's new contacts wait until it ends.
+    pub staging: String,
 }
 
 impl Writer {
@@ -51,14 +56,16 @@ impl Writer {
         let counts = match self.bulk.clone() {
             Some(bulk) => {
                 let job = self.batch_job(candidates, rejections, rows);
-                tokio::task::spawn_blocking(move || {
+                let (counts, recall) = tokio::task::spawn_blocking(move || {
                     let mut bulk = bulk
                         .lock()
                         .map_err(|_| VaultError::BadInput("the import's writer failed".into()))?;
                     job.run(&mut bulk)
                 })
                 .await
-                .map_err(|_| VaultError::BadInput("the import's writer stopped".into()))??
+                .map_err(|_| VaultError::BadInput("the import's writer stopped".into()))??;
+                self.recall = recall;
+                counts
             }
             None => {
                 self.write_through_pool(candidates, rejections, rows)
@@ -69,13 +76,60 @@ impl Writer {
         Ok(())
     }
 
+    /// Creates the table where the terms of the import's new contacts wait.
+    pub async fn prepare(&self) -> Result<(), VaultError> {
+        match self.bulk.clone() {
+            Some(bulk) => {
+                let table = self.staging.clone();
+                tokio::task::spawn_blocking(move || {
+                    let mut bulk = bulk
+                        .lock()
+                        .map_err(|_| VaultError::BadInput("the import's writer failed".into()))?;
+                    bulk.create_staging(&table)
+                })
+                .await
+                .map_err(|_| VaultError::BadInput("the import's writer stopped".into()))?
+            }
+            None => {
+                let mut conn = self.vault.db().connection().await?;
+                Ok(staging::create(&mut conn, &self.staging).await?)
+            }
+        }
+    }
+
+    /// Publishes the staged terms: the import's contacts become findable by search.
+    pub async fn publish(&self) -> Result<(), VaultError> {
+        let tenant_id = self.caller.tenant_id.clone();
+        match self.bulk.clone() {
+            Some(bulk) => {
+                let table = self.staging.clone();
+                tokio::task::spawn_blocking(move || {
+                    let mut bulk = bulk
+                        .lock()
+                        .map_err(|_| VaultError::BadInput("the import's writer failed".into()))?;
+                    bulk.publish(&table, &tenant_id)
+                })
+                .await
+                .map_err(|_| VaultError::BadInput("the import's writer stopped".into()))?
+            }
+            None => {
+                let mut tx = self.vault.db().begin().await?;
+                staging::publish(&mut tx, &self.staging, &tenant_id).await?;
+                tx.commit().await.map_err(DbError::from)?;
+                Ok(())
+            }
+        }
+    }
+
     fn batch_job(
-        &self,
+        &mut self,
         candidates: Vec<Candidate>,
         rejections: Vec<(u64, String)>,
         rows: i64,
     ) -> BatchJob {
         BatchJob {
+            recall: std::mem::take(&mut self.recall),
+            staging: self.staging.clone(),
             vault: self.vault.clone(),
             caller: self.caller.clone(),
             import_id: self.import_id.clone(),
@@ -91,7 +145,7 @@ impl Writer {
     }
 
     async fn write_through_pool(
-        &self,
+        &mut self,
         candidates: Vec<Candidate>,
         rejections: Vec<(u64, String)>,
         rows: i64,
@@ -110,7 +164,9 @@ impl Writer {
             targets: &self.targets,
         };
         let plan = plan(&rules, candidates, &owners, existing);
-        contacts_store::insert_many(&mut tx, tenant_id, &plan.inserts).await?;
+        let rows_of: Vec<&ContactRow> = plan.inserts.iter().map(|new| &new.row).collect();
+        contacts_store::insert_rows(&mut tx, tenant_id, &rows_of).await?;
+        staging::stage(&mut tx, &self.staging, &staged_terms(&plan)).await?;
         for update in &plan.updates {
             contacts_store::update(&mut tx, tenant_id, &update.row).await?;
             contacts_store::delete_terms(&mut tx, tenant_id, &update.row.id, &update.removed)
@@ -129,12 +185,26 @@ impl Writer {
         );
         self.vault.inner.audit.record(&mut tx, event).await?;
         tx.commit().await.map_err(DbError::from)?;
+        self.recall.remember(&plan);
         Ok(counts)
     }
 }
 
+/// The terms of a batch's new contacts, in key order.
+fn staged_terms(plan: &Plan) -> Vec<(i64, &str)> {
+    let mut terms: Vec<(i64, &str)> = plan
+        .inserts
+        .iter()
+        .flat_map(|new| new.terms.iter().map(|t| (*t, new.row.id.as_str())))
+        .collect();
+    terms.sort_unstable();
+    terms
+}
+
 /// A batch handed to the SQLite writer's thread, with all it needs.
 struct BatchJob {
+    recall: Recall,
+    staging: String,
     vault: Vault,
     caller: Caller,
     import_id: String,
@@ -149,10 +219,11 @@ struct BatchJob {
 }
 
 impl BatchJob {
-    fn run(self, bulk: &mut SqliteBulk) -> Result<Counts, VaultError> {
+    fn run(mut self, bulk: &mut SqliteBulk) -> Result<(Counts, Recall), VaultError> {
         let tenant_id = self.caller.tenant_id.as_str();
         let tx = bulk.begin()?;
-        let found = SqliteBulk::having_terms(&tx, tenant_id, &lookup_terms(&self.candidates))?;
+        let mut found = SqliteBulk::having_terms(&tx, tenant_id, &lookup_terms(&self.candidates))?;
+        found.extend(self.recall.matches(&self.candidates));
         let (owners, ids) = owners_of(found);
         let existing = SqliteBulk::get_many(&tx, tenant_id, &ids)?;
         let existing = open_all(&self.key, tenant_id, existing)?;
@@ -163,7 +234,9 @@ impl BatchJob {
             targets: &self.targets,
         };
         let plan = plan(&rules, self.candidates, &owners, existing);
-        SqliteBulk::insert_many(&tx, tenant_id, &plan.inserts)?;
+        let rows_of: Vec<&ContactRow> = plan.inserts.iter().map(|new| &new.row).collect();
+        SqliteBulk::insert_rows(&tx, tenant_id, &rows_of)?;
+        SqliteBulk::stage(&tx, &self.staging, &staged_terms(&plan))?;
         for update in &plan.updates {
             SqliteBulk::update(&tx, tenant_id, &update.row, &update.removed, &update.added)?;
         }
@@ -183,7 +256,8 @@ impl BatchJob {
             .record_sqlite(&tx, event, self.meta)
             .map_err(|err| VaultError::Storage(err.to_string()))?;
         tx.commit().map_err(crate::store::sqlite_bulk::db_error)?;
-        Ok(counts)
+        self.recall.remember(&plan);
+        Ok((counts, self.recall))
     }
 }
 
