@@ -69,9 +69,13 @@ pub(super) async fn token(
         Err(IdentityError::NotFound) => Outcome::Denied,
         Err(err) => return identity_problem(err).into_response(),
     };
+    // An id of the wrong shape is not recorded as given: it could hold anything.
+    let ids = platform::ids::is_well_formed("tok", &id)
+        .then_some(id)
+        .into_iter();
     let read = Event::new(Actor::token(&caller.token_id), "identity.token.read")
         .tenant(&caller.tenant_id)
-        .resource("token", [id])
+        .resource("token", ids)
         .outcome(outcome);
     if identity.audit().record_read(read).await.is_err() {
         return ApiError::new(

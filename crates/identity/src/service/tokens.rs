@@ -190,6 +190,10 @@ impl Identity {
         caller: &TokenPrincipal,
         id: &str,
     ) -> Result<TokenView, IdentityError> {
+        // An id of the wrong shape never reaches a query (PostgreSQL refuses some bytes).
+        if !platform::ids::is_well_formed("tok", id) {
+            return Err(IdentityError::NotFound);
+        }
         let mut conn = self.db().connection().await?;
         let token = store::in_tenant(&mut conn, &caller.tenant_id, id)
             .await?

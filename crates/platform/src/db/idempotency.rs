@@ -20,6 +20,10 @@ pub enum Claim {
     Mismatch,
 }
 
+/// A stored key: its request's fingerprint, then the answer's status, location and sealed
+/// body once there is one.
+type StoredRow = (String, Option<i64>, Option<String>, Option<Vec<u8>>);
+
 /// Claims `key` within `scope` for a request whose content hashes to `fingerprint`; keys
 /// created before `expired_before` are forgotten first.
 pub async fn claim(
@@ -51,7 +55,7 @@ pub async fn claim(
     if inserted.rows_affected() == 1 {
         return Ok(Claim::Fresh);
     }
-    let row: Option<(String, Option<i64>, Option<String>, Option<Vec<u8>>)> = sqlx::query_as(
+    let row: Option<StoredRow> = sqlx::query_as(
         "SELECT fingerprint, status, location, body FROM idempotency_keys \
          WHERE scope = $1 AND idem_key = $2",
     )

@@ -8,6 +8,7 @@
 
 mod schemas;
 
+use identity::model::scope::Scope;
 use serde_json::{Value, json};
 
 pub use schemas::openapi_schemas;
@@ -24,7 +25,7 @@ pub fn openapi_paths() -> Value {
                 "tags": ["contacts"],
                 "summary": "List and search the organisation's contacts",
                 "description": "Every filter given must match: `phone` and `email` exactly (after normalising), `tag` exactly, and each word of `q` as a whole word of the name. Newest first.",
-                "security": scopes("contacts:read"),
+                "security": scopes(Scope::ContactsRead),
                 "parameters": list_parameters(),
                 "responses": {
                     "200": json_body("A page of contacts", "ContactList"),
@@ -40,7 +41,7 @@ pub fn openapi_paths() -> Value {
                 "tags": ["contacts"],
                 "summary": "Create a contact",
                 "description": "With an `Idempotency-Key`, a retry of the same request within 24 hours gets the first answer again (marked `Idempotent-Replayed: true`) instead of creating a second contact; the same key on a different request is refused with 422, and while the first is still running with 409.",
-                "security": scopes("contacts:write"),
+                "security": scopes(Scope::ContactsWrite),
                 "parameters": [idempotency_key()],
                 "requestBody": json_request("ContactCreate", json!({
                     "name": "Ada Lovelace",
@@ -79,14 +80,14 @@ pub fn openapi_paths() -> Value {
                 "operationId": "readContact",
                 "tags": ["contacts"],
                 "summary": "Read a contact",
-                "security": scopes("contacts:read"),
+                "security": scopes(Scope::ContactsRead),
                 "responses": read_responses("200", json_body("The contact", "Contact")),
             },
             "patch": {
                 "operationId": "updateContact",
                 "tags": ["contacts"],
                 "summary": "Change a contact: only the fields given change",
-                "security": scopes("contacts:write"),
+                "security": scopes(Scope::ContactsWrite),
                 "requestBody": json_request("ContactPatch", json!({"tags": ["vip", "press"]})),
                 "responses": {
                     "200": json_body("The contact, changed", "Contact"),
@@ -104,7 +105,7 @@ pub fn openapi_paths() -> Value {
                 "operationId": "deleteContact",
                 "tags": ["contacts"],
                 "summary": "Delete a contact",
-                "security": scopes("contacts:write"),
+                "security": scopes(Scope::ContactsWrite),
                 "responses": read_responses("204", json!({"description": "Deleted"})),
             },
         },
@@ -114,7 +115,7 @@ pub fn openapi_paths() -> Value {
                 "tags": ["contacts"],
                 "summary": "Every contact matching the filters, as a streamed CSV file",
                 "description": "Columns: id, name, phones, emails, tags, notes, created_at, updated_at, consent_<channel> and opt_out_<channel> for call, sms and email, then each custom field. Lists are joined with `; `; a cell that a spreadsheet would run as a formula starts with `'`.",
-                "security": scopes("contacts:read"),
+                "security": scopes(Scope::ContactsRead),
                 "parameters": filter_parameters(),
                 "responses": {
                     "200": csv_body("The contacts as CSV"),
@@ -135,7 +136,7 @@ pub fn openapi_paths() -> Value {
                 "operationId": "readImport",
                 "tags": ["imports"],
                 "summary": "An import's progress, counts and first rejected rows",
-                "security": scopes("contacts:read"),
+                "security": scopes(Scope::ContactsRead),
                 "responses": read_responses("200", json_body("The import", "Import")),
             },
         },
@@ -145,7 +146,7 @@ pub fn openapi_paths() -> Value {
                 "operationId": "importRejections",
                 "tags": ["imports"],
                 "summary": "Every row an import refused, as CSV with the columns line and reason",
-                "security": scopes("contacts:read"),
+                "security": scopes(Scope::ContactsRead),
                 "responses": read_responses("200", csv_body("The rejected rows as CSV")),
             },
         },
@@ -154,7 +155,7 @@ pub fn openapi_paths() -> Value {
                 "operationId": "listContactFields",
                 "tags": ["contact-fields"],
                 "summary": "The organisation's custom fields",
-                "security": scopes("contacts:read"),
+                "security": scopes(Scope::ContactsRead),
                 "responses": {
                     "200": json_body("Every custom field (one page)", "ContactFieldList"),
                     "401": problem("Unauthorized"),
@@ -166,7 +167,7 @@ pub fn openapi_paths() -> Value {
                 "operationId": "defineContactField",
                 "tags": ["contact-fields"],
                 "summary": "Define a custom field",
-                "security": scopes("contacts:write"),
+                "security": scopes(Scope::ContactsWrite),
                 "requestBody": json_request("ContactField", json!({"name": "tier", "kind": "text"})),
                 "responses": {
                     "201": json_body("The field, defined", "ContactField"),
@@ -187,7 +188,7 @@ pub fn openapi_paths() -> Value {
                 "operationId": "deleteContactField",
                 "tags": ["contact-fields"],
                 "summary": "Remove a custom field's definition (values stay in their contacts until edited)",
-                "security": scopes("contacts:write"),
+                "security": scopes(Scope::ContactsWrite),
                 "responses": read_responses("204", json!({"description": "Removed"})),
             },
         },
@@ -200,7 +201,7 @@ fn import_operation() -> Value {
         "tags": ["imports"],
         "summary": "Import a CSV file of contacts as a background job",
         "description": "The body is the file itself. Each header names the field its column feeds (`name`, `phones`, `emails`, `tags`, `notes`, `consent_<channel>`, `opt_out_<channel>`, a custom field, or common spellings such as `Phone number`); `column.<header>=<field>` overrides that for one header, and `ignore` drops a column. A file without a name column, or whose columns cannot be mapped, is refused with 422 and starts no job. Rows that fail their checks are counted and listed, not imported.",
-        "security": scopes("contacts:write"),
+        "security": scopes(Scope::ContactsWrite),
         "parameters": [
             {
                 "name": "merge",
@@ -323,8 +324,9 @@ fn idempotency_key() -> Value {
     })
 }
 
-fn scopes(scope: &str) -> Value {
-    json!([{"bearer": [scope]}])
+/// The `security` of a route that needs a token with `scope`.
+fn scopes(scope: Scope) -> Value {
+    json!([{"bearer": [scope.as_str()]}])
 }
 
 fn path_parameter(name: &str, description: &str) -> Value {

@@ -22,6 +22,9 @@ pub struct ContactPage {
 
 impl Vault {
     pub async fn get_contact(&self, caller: &Caller, id: &str) -> Result<Contact, VaultError> {
+        if !well_formed(id) {
+            return Err(self.deny(caller, "vault.contact.read", id).await);
+        }
         let mut conn = self.db().connection().await?;
         let key = self.key(&mut conn, caller).await?;
         let Some(row) = store::get(&mut conn, &caller.tenant_id, id).await? else {
@@ -126,6 +129,9 @@ impl Vault {
         id: &str,
         input: &ContactInput,
     ) -> Result<Contact, VaultError> {
+        if !well_formed(id) {
+            return Err(self.deny(caller, "vault.contact.update", id).await);
+        }
         let mut tx = self.db().begin().await?;
         let dialect = self.db().dialect();
         let Some(row) = locked(&mut tx, dialect, &caller.tenant_id, id).await? else {
@@ -168,6 +174,9 @@ impl Vault {
     }
 
     pub async fn delete_contact(&self, caller: &Caller, id: &str) -> Result<(), VaultError> {
+        if !well_formed(id) {
+            return Err(self.deny(caller, "vault.contact.delete", id).await);
+        }
         let mut tx = self.db().begin().await?;
         let dialect = self.db().dialect();
         let Some(row) = locked(&mut tx, dialect, &caller.tenant_id, id).await? else {
@@ -203,6 +212,12 @@ impl Vault {
     ) -> Result<FieldDefinitions, VaultError> {
         super::fields::load(conn, &caller.tenant_id).await
     }
+}
+
+/// Whether a contact id from a request has the shape Rampart gives ids; one that does not
+/// is answered like a missing contact without reaching the database.
+fn well_formed(id: &str) -> bool {
+    platform::ids::is_well_formed("ctc", id)
 }
 
 /// The row, locked against concurrent writers until the transaction ends. SQLite has one

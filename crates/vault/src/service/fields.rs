@@ -67,6 +67,9 @@ impl Vault {
     /// Removes a definition. Values already stored stay in their contacts (and are shown)
     /// until the contact is edited; the export lists defined fields only.
     pub async fn delete_field(&self, caller: &Caller, name: &str) -> Result<(), VaultError> {
+        if FieldName::parse(name).is_err() {
+            return Err(VaultError::NotFound);
+        }
         let mut tx = self.db().begin().await?;
         if !store::fields::delete(&mut tx, &caller.tenant_id, name).await? {
             return Err(VaultError::NotFound);

@@ -108,10 +108,15 @@ impl Vault {
     /// Records a refused access to a contact the caller cannot see, in the same words as a
     /// missing one, then answers "not found".
     async fn deny(&self, caller: &Caller, action: &str, id: &str) -> VaultError {
-        let denial = self
-            .event(caller, action)
-            .resource("contact", [id])
-            .outcome(Outcome::Denied);
+        let denial = self.event(caller, action).outcome(Outcome::Denied);
+        // An id of the wrong shape is not recorded as given: it could hold anything.
+        let denial = if platform::ids::is_well_formed("ctc", id) {
+            denial.resource("contact", [id])
+        } else {
+            denial
+                .resource("contact", std::iter::empty::<String>())
+                .details("malformed contact id")
+        };
         match self.inner.audit.record_read(denial).await {
             Ok(_) => VaultError::NotFound,
             Err(_) => VaultError::AuditUnavailable,

@@ -3,7 +3,7 @@
 
 use platform::db::DbError;
 
-use super::{Conn, numbered};
+use super::{Conn, numbered, values_per_statement};
 use crate::model::contact::OPT_OUT_BITS;
 
 /// A contact as stored.
@@ -41,10 +41,6 @@ pub struct Filter {
     pub opted_out: Option<bool>,
 }
 
-/// Terms per insert statement: sqlx's SQLite binding is quadratic in the values of one
-/// statement, so statements stay small.
-const TERMS_PER_STATEMENT: usize = 40;
-
 pub async fn insert(
     conn: &mut Conn,
     tenant_id: &str,
@@ -67,9 +63,6 @@ pub async fn insert(
     insert_terms(conn, tenant_id, &row.id, terms).await
 }
 
-/// Contacts per insert statement (seven values each).
-const CONTACTS_PER_STATEMENT: usize = 18;
-
 /// Inserts many contacts in a few statements; their terms are the caller's (an import
 /// stages them, see `staging`).
 pub async fn insert_rows(
@@ -77,7 +70,8 @@ pub async fn insert_rows(
     tenant_id: &str,
     rows: &[&ContactRow],
 ) -> Result<(), DbError> {
-    for chunk in rows.chunks(CONTACTS_PER_STATEMENT) {
+    let per_statement = values_per_statement(conn) / 6;
+    for chunk in rows.chunks(per_statement) {
         let values: Vec<String> = (0..chunk.len())
             .map(|i| {
                 let n = 2 + i * 6;
@@ -118,7 +112,8 @@ pub async fn insert_terms(
     contact_id: &str,
     terms: &[i64],
 ) -> Result<(), DbError> {
-    for chunk in terms.chunks(TERMS_PER_STATEMENT) {
+    let per_statement = values_per_statement(conn) / 3;
+    for chunk in terms.chunks(per_statement) {
         let values: Vec<String> = (0..chunk.len())
             .map(|i| format!("($1, ${}, $2)", i + 3))
             .collect();
@@ -142,7 +137,8 @@ pub async fn delete_terms(
     contact_id: &str,
     terms: &[i64],
 ) -> Result<(), DbError> {
-    for chunk in terms.chunks(TERMS_PER_STATEMENT) {
+    let per_statement = values_per_statement(conn) / 3;
+    for chunk in terms.chunks(per_statement) {
         let sql = format!(
             "DELETE FROM vault_terms WHERE tenant_id = $1 AND contact_id = $2 AND term IN ({})",
             numbered(3, chunk.len())
@@ -196,7 +192,8 @@ pub async fn get_many(
     ids: &[String],
 ) -> Result<Vec<ContactRow>, DbError> {
     let mut rows = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(TERMS_PER_STATEMENT) {
+    let per_statement = values_per_statement(conn);
+    for chunk in ids.chunks(per_statement) {
         let sql = format!(
             "SELECT {COLUMNS} FROM vault_contacts WHERE tenant_id = $1 AND id IN ({})",
             numbered(2, chunk.len())
@@ -288,7 +285,8 @@ pub async fn having_terms(
     terms: &[i64],
 ) -> Result<Vec<(i64, String)>, DbError> {
     let mut found = Vec::new();
-    for chunk in terms.chunks(TERMS_PER_STATEMENT) {
+    let per_statement = values_per_statement(conn) / 3;
+    for chunk in terms.chunks(per_statement) {
         let sql = format!(
             "SELECT term, contact_id FROM vault_terms WHERE tenant_id = $1 AND term IN ({})",
             numbered(2, chunk.len())

@@ -22,6 +22,18 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
     sql: include_str!("../../migrations/0001_vault.sql"),
 }];
 
+/// How many values one statement may bind on this connection. sqlx's SQLite driver looks
+/// each parameter's name up in a list, so binding is quadratic in the values of a
+/// statement and they stay small there; PostgreSQL takes up to 65,535, and each statement
+/// saved is a round trip saved.
+fn values_per_statement(conn: &Conn) -> usize {
+    if conn.backend_name() == "PostgreSQL" {
+        6_000
+    } else {
+        120
+    }
+}
+
 /// `$start, $start+1, …` for `count` values: sqlx's `Any` driver needs numbered
 /// placeholders, which PostgreSQL requires and SQLite accepts.
 fn numbered(start: usize, count: usize) -> String {

@@ -12,10 +12,10 @@ use super::contacts::ContactRow;
 use super::imports::Counts;
 use crate::service::VaultError;
 
-/// The page cache of the import's connection, in KiB: enough to keep the upper levels of
-/// the contacts and terms B-trees in memory while millions of rows go in, well inside the
-/// memory Rampart allows itself.
-const CACHE_KIB: i64 = 48 * 1024;
+/// The page cache of the import's connection, in KiB. Batches only append, so a small
+/// cache serves them; SQLite's sorter, which orders the staged terms when they are
+/// published, takes as much again before it spills to temporary files.
+const CACHE_KIB: i64 = 16 * 1024;
 
 pub struct SqliteBulk {
     conn: Connection,

@@ -9,7 +9,7 @@
 
 use platform::db::{DbError, Dialect};
 
-use super::{Conn, numbered};
+use super::{Conn, numbered, values_per_statement};
 
 /// The staging table of an import, from its id (`imp_` and 32 hex digits): the only name
 /// ever put into SQL text, so it is checked to be exactly that shape.
@@ -46,11 +46,9 @@ pub async fn create(conn: &mut Conn, table: &str) -> Result<(), DbError> {
     Ok(())
 }
 
-/// Rows per insert statement (two values each).
-const PER_STATEMENT: usize = 60;
-
 pub async fn stage(conn: &mut Conn, table: &str, terms: &[(i64, &str)]) -> Result<(), DbError> {
-    for chunk in terms.chunks(PER_STATEMENT) {
+    let per_statement = values_per_statement(conn) / 2;
+    for chunk in terms.chunks(per_statement) {
         let values: Vec<String> = (0..chunk.len())
             .map(|i| format!("({})", numbered(1 + i * 2, 2)))
             .collect();
@@ -92,7 +90,7 @@ pub async fn tables(conn: &mut Conn, dialect: Dialect) -> Result<Vec<String>, Db
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'vault_staged_%'"
         }
         Dialect::Postgres => {
-            "SELECT tablename FROM pg_tables WHERE tablename LIKE 'vault_staged_%'"
+            "SELECT CAST(tablename AS TEXT) FROM pg_tables WHERE tablename LIKE 'vault_staged_%'"
         }
     };
     let rows: Vec<(String,)> = sqlx::query_as(sql).fetch_all(conn).await?;

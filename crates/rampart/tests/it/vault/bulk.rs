@@ -284,3 +284,56 @@ async fn rampart_import_contacts_imports_a_file_and_reports_the_rejected_rows() 
     assert!(!unknown.status.success());
     assert!(text(&unknown.stderr).contains("no tenant ten_nobody"));
 }
+
+#[tokio::test]
+async fn an_import_interrupted_before_its_terms_were_published_is_finished_at_the_next_start() {
+    let mut app = spawn_with_mail().await;
+    let c = customer(&app, "interrupted@example.com", ALL).await;
+    let done = import(
+        &app.app,
+        &c.token,
+        "",
+        b"name,phone\nAda,+442079460001\n".to_vec(),
+    )
+    .await;
+    let import_id = done["id"].as_str().unwrap().to_owned();
+    let url = app.app.database_url.clone();
+    let data_dir = app.app.data_dir.path().join("data");
+    app.app.stop().await;
+    // Put the database back in the state a crash mid-import leaves: the contact written, its
+    // terms still staged, the job still running.
+    let db = platform::db::Db::connect_url(
+        &platform::config::Secret::new(url.clone()),
+        1,
+        std::time::Duration::from_secs(10),
+    )
+    .await
+    .unwrap();
+    let table = format!("vault_staged_{}", import_id.strip_prefix("imp_").unwrap());
+    for sql in [
+        format!("CREATE TABLE {table} (term BIGINT NOT NULL, contact_id TEXT NOT NULL)"),
+        format!("INSERT INTO {table} (term, contact_id) SELECT term, contact_id FROM vault_terms"),
+        "DELETE FROM vault_terms".to_owned(),
+        format!(
+            "UPDATE vault_imports SET state = 'running', updated_at = 0, finished_at = NULL \
+             WHERE id = '{import_id}'"
+        ),
+    ] {
+        sqlx::query(&sql).execute(db.pool()).await.unwrap();
+    }
+    db.close().await;
+    let again = crate::helpers::try_spawn_app_with(move |config| {
+        config.server.data_dir = data_dir;
+        config.database.url = Some(platform::config::Secret::new(url));
+    })
+    .await
+    .unwrap();
+    let found = search_all(&again, &c.token, "phone=%2B442079460001").await;
+    assert_eq!(
+        names(&found),
+        ["Ada"],
+        "the staged terms were published at start"
+    );
+    let (_, status) = api_get(&again, &format!("/api/v1/imports/{import_id}"), &c.token).await;
+    assert_eq!(status["state"], "interrupted", "{status}");
+}

@@ -109,3 +109,46 @@ async fn a_contact_of_tenant_b_answers_404_to_tenant_a_like_a_missing_one_and_is
         ["Bea Secret"]
     );
 }
+
+#[tokio::test]
+async fn ids_of_the_wrong_shape_answer_404_without_reaching_the_database() {
+    let app = spawn_with_mail().await;
+    let c = customer(&app, "shapes@example.com", ALL).await;
+    for path in [
+        "/api/v1/contacts/a%00b",
+        "/api/v1/contacts/ctc_%27%20OR%201%3D1",
+        "/api/v1/imports/a%00b",
+        "/api/v1/imports/a%00b/rejections",
+        "/api/v1/tokens/a%00b",
+    ] {
+        let (status, body) = api_get(&app.app, path, &c.token).await;
+        assert_eq!(status, 404, "{path}: {body}");
+    }
+    for method in [Method::PATCH, Method::DELETE] {
+        let (status, _) = api_send(
+            &app.app,
+            method,
+            "/api/v1/contacts/a%00b",
+            &c.token,
+            &json!({"name": "x"}),
+        )
+        .await;
+        assert_eq!(status, 404);
+    }
+    let (status, _) = api_send(
+        &app.app,
+        Method::DELETE,
+        "/api/v1/contact-fields/a%00b",
+        &c.token,
+        &json!(null),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let log = access_log(&app.app, &c.token, "").await;
+    assert!(
+        log.iter().any(|e| e["action"] == "vault.contact.read"
+            && e["outcome"] == "denied"
+            && e["details"] == "malformed contact id"),
+        "{log:#?}"
+    );
+}

@@ -5,5 +5,6 @@ mod api;
 mod at_rest;
 mod browser;
 mod bulk;
+mod fuzz;
 mod isolation;
 pub mod support;

@@ -255,6 +255,9 @@ impl Vault {
         caller: &Caller,
         id: &str,
     ) -> Result<ImportStatus, VaultError> {
+        if !platform::ids::is_well_formed("imp", id) {
+            return Err(VaultError::NotFound);
+        }
         let mut conn = self.db().connection().await?;
         let row = store::get(&mut conn, &caller.tenant_id, id)
             .await?
@@ -269,6 +272,9 @@ impl Vault {
         id: &str,
         limit: i64,
     ) -> Result<Vec<(i64, String)>, VaultError> {
+        if !platform::ids::is_well_formed("imp", id) {
+            return Err(VaultError::NotFound);
+        }
         let mut conn = self.db().connection().await?;
         store::get(&mut conn, &caller.tenant_id, id)
             .await?
