@@ -13,9 +13,11 @@ CREATE TABLE vault_keys (
     rewrapped_at BIGINT
 );
 
+-- Keyed by tenant first: every query names its tenant, and a tenant's contacts are
+-- neighbours. On SQLite the rows live in the key's own B-tree (WITHOUT ROWID).
 CREATE TABLE vault_contacts (
-    id TEXT PRIMARY KEY,
     tenant_id TEXT NOT NULL,
+    id TEXT NOT NULL,
     -- XChaCha20-Poly1305 of the personal fields, with the tenant and contact ids as
     -- associated data.
     sealed BYTEA NOT NULL,
@@ -24,19 +26,20 @@ CREATE TABLE vault_contacts (
     -- Consent and opt-out per channel, two bits each (call, SMS, email).
     channels BIGINT NOT NULL,
     created_at BIGINT NOT NULL,
-    updated_at BIGINT NOT NULL
-);
-CREATE INDEX vault_contacts_by_tenant ON vault_contacts (tenant_id, id);
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+) /*sqlite: WITHOUT ROWID*/;
 
 -- One row per (contact, searchable value): 64 bits of HMAC under the tenant's index key of
--- the value's kind and text. A contact's own terms are recomputed from its opened record
--- when it changes, so no index by contact is needed.
+-- the value's kind and text. The key is the tenant's, so terms of different tenants never
+-- meet except by a 2^-64 chance, and every search joins back to vault_contacts on its
+-- tenant. A contact's own terms are recomputed from its opened record when it changes,
+-- so no index by contact is needed.
 CREATE TABLE vault_terms (
-    tenant_id TEXT NOT NULL,
     term BIGINT NOT NULL,
     contact_id TEXT NOT NULL,
-    PRIMARY KEY (tenant_id, term, contact_id)
-);
+    PRIMARY KEY (term, contact_id)
+) /*sqlite: WITHOUT ROWID*/;
 
 CREATE TABLE vault_fields (
     tenant_id TEXT NOT NULL,

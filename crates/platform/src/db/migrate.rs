@@ -29,6 +29,31 @@ impl Migration {
     pub fn label(&self) -> String {
         format!("{}/{:04}_{}", self.component, self.version, self.name)
     }
+
+    /// The SQL as `dialect` runs it. A comment `/*sqlite: …*/` holds text only SQLite
+    /// runs (such as `WITHOUT ROWID`): the one visible dialect branch of a migration, which
+    /// PostgreSQL reads as a comment.
+    fn sql_for(&self, dialect: Dialect) -> String {
+        match dialect {
+            Dialect::Postgres => self.sql.to_owned(),
+            Dialect::Sqlite => {
+                let mut out = String::with_capacity(self.sql.len());
+                let mut rest = self.sql;
+                while let Some(start) = rest.find("/*sqlite:") {
+                    out.push_str(&rest[..start]);
+                    let body = &rest[start + "/*sqlite:".len()..];
+                    let Some(end) = body.find("*/") else {
+                        out.push_str(&rest[start..]);
+                        return out;
+                    };
+                    out.push_str(&body[..end]);
+                    rest = &body[end + 2..];
+                }
+                out.push_str(rest);
+                out
+            }
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -100,7 +125,7 @@ async fn apply_all(
             .execute(&mut **conn)
             .await
             .map_err(DbError::from)?;
-        match apply_one(conn, migration, now).await {
+        match apply_one(conn, dialect, migration, now).await {
             Ok(true) => {
                 sqlx::raw_sql("COMMIT")
                     .execute(&mut **conn)
@@ -133,6 +158,7 @@ async fn apply_all(
 /// Applies one migration inside the open transaction; `false` when it was already applied.
 async fn apply_one(
     conn: &mut PoolConnection<Any>,
+    dialect: Dialect,
     migration: &Migration,
     now: Timestamp,
 ) -> Result<bool, MigrateError> {
@@ -156,7 +182,8 @@ async fn apply_one(
         label: migration.label(),
         source: source.into(),
     };
-    sqlx::raw_sql(migration.sql)
+    let sql = migration.sql_for(dialect);
+    sqlx::raw_sql(&sql)
         .execute(&mut **conn)
         .await
         .map_err(failed)?;
@@ -217,3 +244,23 @@ pub const PLATFORM: &[Migration] = &[
         sql: include_str!("../../migrations/0004_idempotency.sql"),
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::{Dialect, Migration};
+
+    #[test]
+    fn text_only_sqlite_runs_is_a_comment_elsewhere() {
+        let migration = Migration {
+            component: "t",
+            version: 1,
+            name: "t",
+            sql: "CREATE TABLE a (x BIGINT PRIMARY KEY) /*sqlite: WITHOUT ROWID*/;\nCREATE TABLE b (y TEXT);",
+        };
+        assert_eq!(
+            migration.sql_for(Dialect::Sqlite),
+            "CREATE TABLE a (x BIGINT PRIMARY KEY)  WITHOUT ROWID;\nCREATE TABLE b (y TEXT);"
+        );
+        assert_eq!(migration.sql_for(Dialect::Postgres), migration.sql);
+    }
+}

@@ -101,9 +101,11 @@ pub struct FieldJson {
     kind: String,
 }
 
+/// Every field at once: a tenant defines a handful, so there is never a next page.
 #[derive(Debug, Serialize)]
 struct FieldList {
     items: Vec<FieldJson>,
+    next_cursor: Option<String>,
 }
 
 pub async fn list_fields(
@@ -118,23 +120,36 @@ pub async fn list_fields(
             kind: kind.as_str().to_owned(),
         })
         .collect();
-    Ok(axum::Json(FieldList { items }).into_response())
+    Ok(axum::Json(FieldList {
+        items,
+        next_cursor: None,
+    })
+    .into_response())
 }
 
 pub async fn define_field(
     State(vault): State<Vault>,
+    State(idempotency): State<Idempotency>,
     Writer(caller): Writer,
+    headers: HeaderMap,
     ApiJson(input): ApiJson<FieldJson>,
-) -> Result<Response, ApiError> {
-    let (name, kind) = vault
-        .define_field(&caller, &input.name, &input.kind)
+) -> Response {
+    let request = serde_json::to_vec(&input).unwrap_or_default();
+    let scope = format!("contact-fields:{}:{}", caller.tenant_id, caller.actor.id);
+    idempotency
+        .run(&scope, &headers, &request, async {
+            match vault.define_field(&caller, &input.name, &input.kind).await {
+                Ok((name, kind)) => {
+                    let body = FieldJson {
+                        name: name.as_str().to_owned(),
+                        kind: kind.as_str().to_owned(),
+                    };
+                    (StatusCode::CREATED, axum::Json(body)).into_response()
+                }
+                Err(err) => problem(err).into_response(),
+            }
+        })
         .await
-        .map_err(problem)?;
-    let body = FieldJson {
-        name: name.as_str().to_owned(),
-        kind: kind.as_str().to_owned(),
-    };
-    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
 }
 
 pub async fn delete_field(

@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use platform::web::{ApiError, ProblemKind};
+use platform::web::{ApiError, Idempotency, ProblemKind};
 
 use super::caller::{Reader, Writer};
 use super::errors::problem;
@@ -41,6 +41,7 @@ pub(super) fn options(query: &HashMap<String, String>) -> Result<ImportOptions, 
 
 pub async fn import(
     State(vault): State<Vault>,
+    State(idempotency): State<Idempotency>,
     Writer(caller): Writer,
     Query(query): Query<HashMap<String, String>>,
     request: Request,
@@ -57,24 +58,37 @@ pub async fn import(
         ));
     }
     let options = options(&query)?;
-    let status = start(&vault, &caller, request.into_body(), options).await?;
-    let location = format!("/api/v1/imports/{}", status.id);
-    Ok((
-        StatusCode::ACCEPTED,
-        [(header::LOCATION, location)],
-        axum::Json(ImportJson::new(&status, Vec::new())),
-    )
-        .into_response())
+    let (parts, body) = request.into_parts();
+    let spooled = spool(&vault, body).await?;
+    // The same file with the same options is the same request.
+    let mut fingerprint = spooled.digest().to_vec();
+    fingerprint.extend_from_slice(options.merge.as_str().as_bytes());
+    for (header, field) in &options.columns {
+        fingerprint.extend_from_slice(format!("\0{header}\0{field}").as_bytes());
+    }
+    let scope = format!("imports:{}:{}", caller.tenant_id, caller.actor.id);
+    let answer = idempotency
+        .run(&scope, &parts.headers, &fingerprint, async {
+            match begin(&vault, &caller, spooled, options).await {
+                Ok(status) => {
+                    let location = format!("/api/v1/imports/{}", status.id);
+                    (
+                        StatusCode::ACCEPTED,
+                        [(header::LOCATION, location)],
+                        axum::Json(ImportJson::new(&status, Vec::new())),
+                    )
+                        .into_response()
+                }
+                Err(problem) => problem.into_response(),
+            }
+        })
+        .await;
+    Ok(answer)
 }
 
-/// Spools `body` and starts its import; the first status of the job.
-pub(super) async fn start(
-    vault: &Vault,
-    caller: &Caller,
-    body: Body,
-    options: ImportOptions,
-) -> Result<crate::service::ImportStatus, ApiError> {
-    let spooled = vault
+/// Writes an upload to an encrypted spool file.
+async fn spool(vault: &Vault, body: Body) -> Result<import_spool::Spooled, ApiError> {
+    vault
         .spool_upload(body.into_data_stream())
         .await
         .map_err(|err| match err {
@@ -87,7 +101,16 @@ pub(super) async fn start(
                 "the upload was interrupted or is larger than this server accepts",
             ),
             import_spool::SpoolError::Io { .. } => ApiError::internal(&err),
-        })?;
+        })
+}
+
+/// Starts the import of a spooled upload; the first status of the job.
+async fn begin(
+    vault: &Vault,
+    caller: &Caller,
+    spooled: import_spool::Spooled,
+    options: ImportOptions,
+) -> Result<crate::service::ImportStatus, ApiError> {
     let reader = spooled.reader().map_err(|err| ApiError::internal(&err))?;
     let handle = vault
         .start_import(caller, reader, options)

@@ -167,7 +167,9 @@ pub fn openapi_paths() -> Value {
                 "operationId": "defineContactField",
                 "tags": ["contact-fields"],
                 "summary": "Define a custom field",
+                "description": "Accepts an `Idempotency-Key`, as contact creation does.",
                 "security": scopes(Scope::ContactsWrite),
+                "parameters": [idempotency_key()],
                 "requestBody": json_request("ContactField", json!({"name": "tier", "kind": "text"})),
                 "responses": {
                     "201": json_body("The field, defined", "ContactField"),
@@ -200,9 +202,10 @@ fn import_operation() -> Value {
         "operationId": "importContacts",
         "tags": ["imports"],
         "summary": "Import a CSV file of contacts as a background job",
-        "description": "The body is the file itself. Each header names the field its column feeds (`name`, `phones`, `emails`, `tags`, `notes`, `consent_<channel>`, `opt_out_<channel>`, a custom field, or common spellings such as `Phone number`); `column.<header>=<field>` overrides that for one header, and `ignore` drops a column. A file without a name column, or whose columns cannot be mapped, is refused with 422 and starts no job. Rows that fail their checks are counted and listed, not imported.",
+        "description": "The body is the file itself. Each header names the field its column feeds (`name`, `phones`, `emails`, `tags`, `notes`, `consent_<channel>`, `opt_out_<channel>`, a custom field, or common spellings such as `Phone number`); `column.<header>=<field>` overrides that for one header, and `ignore` drops a column. A file without a name column, or whose columns cannot be mapped, is refused with 422 and starts no job. Rows that fail their checks are counted and listed, not imported. With an `Idempotency-Key`, the same file with the same options sent again within 24 hours gets the first job back instead of starting a second.",
         "security": scopes(Scope::ContactsWrite),
         "parameters": [
+            idempotency_key(),
             {
                 "name": "merge",
                 "in": "query",

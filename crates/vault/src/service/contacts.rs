@@ -160,8 +160,8 @@ impl Vault {
             .filter(|t| !old_terms.contains(t))
             .copied()
             .collect();
-        store::delete_terms(&mut tx, &caller.tenant_id, id, &removed).await?;
-        store::insert_terms(&mut tx, &caller.tenant_id, id, &added).await?;
+        store::delete_terms(&mut tx, id, &removed).await?;
+        store::insert_terms(&mut tx, id, &added).await?;
         let event = self
             .event(caller, "vault.contact.update")
             .resource("contact", [id]);

@@ -60,7 +60,7 @@ pub async fn insert(
     .bind(row.updated_at)
     .execute(&mut *conn)
     .await?;
-    insert_terms(conn, tenant_id, &row.id, terms).await
+    insert_terms(conn, &row.id, terms).await
 }
 
 /// Inserts many contacts in a few statements; their terms are the caller's (an import
@@ -106,23 +106,19 @@ pub async fn insert_rows(
     Ok(())
 }
 
-pub async fn insert_terms(
-    conn: &mut Conn,
-    tenant_id: &str,
-    contact_id: &str,
-    terms: &[i64],
-) -> Result<(), DbError> {
+/// Adds terms of a contact the caller has read in its tenant.
+pub async fn insert_terms(conn: &mut Conn, contact_id: &str, terms: &[i64]) -> Result<(), DbError> {
     let per_statement = values_per_statement(conn) / 3;
     for chunk in terms.chunks(per_statement) {
         let values: Vec<String> = (0..chunk.len())
-            .map(|i| format!("($1, ${}, $2)", i + 3))
+            .map(|i| format!("(${}, $1)", i + 2))
             .collect();
         let sql = format!(
-            "INSERT INTO vault_terms (tenant_id, term, contact_id) VALUES {} \
+            "INSERT INTO vault_terms (term, contact_id) VALUES {} \
              ON CONFLICT DO NOTHING",
             values.join(", ")
         );
-        let mut query = sqlx::query(&sql).bind(tenant_id).bind(contact_id);
+        let mut query = sqlx::query(&sql).bind(contact_id);
         for term in chunk {
             query = query.bind(*term);
         }
@@ -131,19 +127,15 @@ pub async fn insert_terms(
     Ok(())
 }
 
-pub async fn delete_terms(
-    conn: &mut Conn,
-    tenant_id: &str,
-    contact_id: &str,
-    terms: &[i64],
-) -> Result<(), DbError> {
+/// Removes terms of a contact the caller has read in its tenant.
+pub async fn delete_terms(conn: &mut Conn, contact_id: &str, terms: &[i64]) -> Result<(), DbError> {
     let per_statement = values_per_statement(conn) / 3;
     for chunk in terms.chunks(per_statement) {
         let sql = format!(
-            "DELETE FROM vault_terms WHERE tenant_id = $1 AND contact_id = $2 AND term IN ({})",
-            numbered(3, chunk.len())
+            "DELETE FROM vault_terms WHERE contact_id = $1 AND term IN ({})",
+            numbered(2, chunk.len())
         );
-        let mut query = sqlx::query(&sql).bind(tenant_id).bind(contact_id);
+        let mut query = sqlx::query(&sql).bind(contact_id);
         for term in chunk {
             query = query.bind(*term);
         }
@@ -231,7 +223,7 @@ pub async fn delete(
     id: &str,
     terms: &[i64],
 ) -> Result<bool, DbError> {
-    delete_terms(conn, tenant_id, id, terms).await?;
+    delete_terms(conn, id, terms).await?;
     let done = sqlx::query("DELETE FROM vault_contacts WHERE tenant_id = $1 AND id = $2")
         .bind(tenant_id)
         .bind(id)
@@ -261,7 +253,7 @@ pub async fn page(
     }
     for _ in &filter.terms {
         sql.push_str(&format!(
-            " AND id IN (SELECT contact_id FROM vault_terms WHERE tenant_id = $1 AND term = ${next})"
+            " AND id IN (SELECT contact_id FROM vault_terms WHERE term = ${next})"
         ));
         next += 1;
     }
@@ -288,7 +280,8 @@ pub async fn having_terms(
     let per_statement = values_per_statement(conn) / 3;
     for chunk in terms.chunks(per_statement) {
         let sql = format!(
-            "SELECT term, contact_id FROM vault_terms WHERE tenant_id = $1 AND term IN ({})",
+            "SELECT t.term, t.contact_id FROM vault_terms t JOIN vault_contacts c \
+             ON c.tenant_id = $1 AND c.id = t.contact_id WHERE t.term IN ({})",
             numbered(2, chunk.len())
         );
         let mut query = sqlx::query_as::<_, (i64, String)>(&sql).bind(tenant_id);

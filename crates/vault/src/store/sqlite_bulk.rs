@@ -56,7 +56,10 @@ impl SqliteBulk {
         terms: &[i64],
     ) -> Result<Vec<(i64, String)>, VaultError> {
         let mut query = tx
-            .prepare_cached("SELECT contact_id FROM vault_terms WHERE tenant_id = ?1 AND term = ?2")
+            .prepare_cached(
+                "SELECT t.contact_id FROM vault_terms t JOIN vault_contacts c \
+                 ON c.tenant_id = ?1 AND c.id = t.contact_id WHERE t.term = ?2",
+            )
             .map_err(db_error)?;
         let mut found = Vec::new();
         for term in terms {
@@ -150,29 +153,22 @@ impl SqliteBulk {
     }
 
     /// Publishes an import's staged terms in one transaction (see `staging`).
-    pub fn publish(&mut self, table: &str, tenant_id: &str) -> Result<(), VaultError> {
+    pub fn publish(&mut self, table: &str) -> Result<(), VaultError> {
         let tx = self.begin()?;
         let [insert, drop] = super::staging::publish_sql(table);
-        tx.execute(&insert, [tenant_id]).map_err(db_error)?;
+        tx.execute(&insert, []).map_err(db_error)?;
         tx.execute(&drop, []).map_err(db_error)?;
         tx.commit().map_err(db_error)
     }
 
-    fn insert_terms(
-        tx: &Connection,
-        tenant_id: &str,
-        terms: &[(i64, &str)],
-    ) -> Result<(), VaultError> {
+    fn insert_terms(tx: &Connection, terms: &[(i64, &str)]) -> Result<(), VaultError> {
         let mut insert = tx
             .prepare_cached(
-                "INSERT INTO vault_terms (tenant_id, term, contact_id) VALUES (?1, ?2, ?3) \
-                 ON CONFLICT DO NOTHING",
+                "INSERT INTO vault_terms (term, contact_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
             )
             .map_err(db_error)?;
         for (term, id) in terms {
-            insert
-                .execute(params![tenant_id, term, id])
-                .map_err(db_error)?;
+            insert.execute(params![term, id]).map_err(db_error)?;
         }
         Ok(())
     }
@@ -200,17 +196,13 @@ impl SqliteBulk {
         ])
         .map_err(db_error)?;
         let mut delete = tx
-            .prepare_cached(
-                "DELETE FROM vault_terms WHERE tenant_id = ?1 AND term = ?2 AND contact_id = ?3",
-            )
+            .prepare_cached("DELETE FROM vault_terms WHERE term = ?1 AND contact_id = ?2")
             .map_err(db_error)?;
         for term in removed {
-            delete
-                .execute(params![tenant_id, term, row.id])
-                .map_err(db_error)?;
+            delete.execute(params![term, row.id]).map_err(db_error)?;
         }
         let added: Vec<(i64, &str)> = added.iter().map(|t| (*t, row.id.as_str())).collect();
-        Self::insert_terms(tx, tenant_id, &added)
+        Self::insert_terms(tx, &added)
     }
 
     pub fn progress(

@@ -33,8 +33,8 @@ pub fn create_sql(table: &str) -> String {
 pub fn publish_sql(table: &str) -> [String; 2] {
     [
         format!(
-            "INSERT INTO vault_terms (tenant_id, term, contact_id) \
-             SELECT $1, term, contact_id FROM {table} ORDER BY term, contact_id \
+            "INSERT INTO vault_terms (term, contact_id) \
+             SELECT term, contact_id FROM {table} ORDER BY term, contact_id \
              ON CONFLICT DO NOTHING"
         ),
         format!("DROP TABLE {table}"),
@@ -65,12 +65,9 @@ pub async fn stage(conn: &mut Conn, table: &str, terms: &[(i64, &str)]) -> Resul
     Ok(())
 }
 
-pub async fn publish(conn: &mut Conn, table: &str, tenant_id: &str) -> Result<(), DbError> {
+pub async fn publish(conn: &mut Conn, table: &str) -> Result<(), DbError> {
     let [insert, drop] = publish_sql(table);
-    sqlx::query(&insert)
-        .bind(tenant_id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(&insert).execute(&mut *conn).await?;
     sqlx::query(&drop).execute(conn).await?;
     Ok(())
 }

@@ -337,3 +337,34 @@ async fn an_import_interrupted_before_its_terms_were_published_is_finished_at_th
     let (_, status) = api_get(&again, &format!("/api/v1/imports/{import_id}"), &c.token).await;
     assert_eq!(status["state"], "interrupted", "{status}");
 }
+
+#[tokio::test]
+async fn an_import_retried_with_its_idempotency_key_answers_the_first_job() {
+    let app = spawn_with_mail().await;
+    let c = customer(&app, "import-retry@example.com", ALL).await;
+    let send = |csv: &'static [u8]| {
+        app.app
+            .client
+            .post(app.app.url("/api/v1/contacts/import?merge=skip"))
+            .bearer_auth(&c.token)
+            .header("content-type", "text/csv")
+            .header("Idempotency-Key", "upload-1")
+            .body(csv)
+            .send()
+    };
+    let first = send(b"name,phone\nAda,+442079460001\n").await.unwrap();
+    assert_eq!(first.status(), 202);
+    let first: serde_json::Value = first.json().await.unwrap();
+    let again = send(b"name,phone\nAda,+442079460001\n").await.unwrap();
+    assert_eq!(again.status(), 202);
+    let again: serde_json::Value = again.json().await.unwrap();
+    assert_eq!(
+        again["id"], first["id"],
+        "the same job, not a second import"
+    );
+    let other = send(b"name,phone\nBea,+442079460002\n").await.unwrap();
+    assert_eq!(other.status(), 422, "the key was used for another file");
+    let (status, fields) = api_get(&app.app, "/api/v1/contact-fields", &c.token).await;
+    assert_eq!(status, 200);
+    assert_eq!(fields, json!({"items": [], "next_cursor": null}));
+}

@@ -65,8 +65,11 @@ pub fn openapi_schemas() -> Value {
         "ContactFieldList": {
             "type": "object",
             "additionalProperties": false,
-            "required": ["items"],
-            "properties": {"items": {"type": "array", "items": schema_ref("ContactField")}},
+            "required": ["items", "next_cursor"],
+            "properties": {
+                "items": {"type": "array", "items": schema_ref("ContactField")},
+                "next_cursor": {"type": "null", "description": "Always null: every field is on one page"},
+            },
         },
         "Import": import_schema(),
     })

@@ -179,9 +179,12 @@ impl Vault {
                 let _ = progress_tx.send(writer.counts);
             }
             // Even a failed import publishes what it wrote: those contacts exist.
+            let started = std::time::Instant::now();
+            tracing::info!(import = %writer.import_id, rows = writer.counts.rows_read, "import read; indexing its contacts");
             if let Err(err) = writer.publish().await {
                 failure.get_or_insert(err);
             }
+            tracing::info!(import = %writer.import_id, seconds = started.elapsed().as_secs_f64(), "import indexed");
             let status = vault.finish_import(&writer, failure).await;
             let _ = done_tx.send(status);
         }));
@@ -297,9 +300,9 @@ impl Vault {
             };
             match store::get_with_tenant(&mut conn, &import_id).await? {
                 Some((_, row)) if row.state == "running" && now - row.updated_at <= STALL_MS => {}
-                Some((tenant_id, _)) => {
+                Some(_) => {
                     let mut tx = self.db().begin().await?;
-                    staging::publish(&mut tx, &table, &tenant_id).await?;
+                    staging::publish(&mut tx, &table).await?;
                     tx.commit().await.map_err(platform::db::DbError::from)?;
                     published += 1;
                 }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use chacha20poly1305::aead::{Aead, KeyInit, OsRng};
 use chacha20poly1305::{AeadCore, XChaCha20Poly1305, XNonce};
 use futures_util::{Stream, StreamExt};
+use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
 /// Plaintext bytes per sealed frame.
@@ -49,17 +50,20 @@ where
     tokio::fs::create_dir_all(dir).await.map_err(io_error)?;
     let cipher = XChaCha20Poly1305::new(&XChaCha20Poly1305::generate_key(&mut OsRng));
     let mut file = tokio::fs::File::create(&path).await.map_err(io_error)?;
-    let spooled = Spooled {
+    let mut spooled = Spooled {
         file: Arc::new(SpoolFile {
             path: path.clone(),
             cipher: cipher.clone(),
         }),
+        digest: [0; 32],
     };
+    let mut hasher = Sha256::new();
     let mut buffer = Vec::with_capacity(FRAME);
     let mut total = 0u64;
     futures_util::pin_mut!(body);
     while let Some(chunk) = body.next().await {
         let chunk = chunk.map_err(|_| SpoolError::Interrupted)?;
+        hasher.update(&chunk);
         total += chunk.len() as u64;
         if total > limit {
             return Err(SpoolError::TooLarge(limit));
@@ -83,6 +87,7 @@ where
             .map_err(io_error)?;
     }
     file.flush().await.map_err(io_error)?;
+    spooled.digest = hasher.finalize().into();
     Ok(spooled)
 }
 
@@ -100,6 +105,8 @@ fn seal(cipher: &XChaCha20Poly1305, plaintext: &[u8]) -> Vec<u8> {
 /// A spooled upload. The file goes when the upload and every reader of it are dropped.
 pub struct Spooled {
     file: Arc<SpoolFile>,
+    /// SHA-256 of the upload: what tells a retried upload from another.
+    digest: [u8; 32],
 }
 
 struct SpoolFile {
@@ -108,6 +115,10 @@ struct SpoolFile {
 }
 
 impl Spooled {
+    pub fn digest(&self) -> &[u8; 32] {
+        &self.digest
+    }
+
     /// Reads the upload back, decrypting frame by frame.
     pub fn reader(self) -> io::Result<SpoolReader> {
         self.open()

@@ -99,7 +99,6 @@ impl Writer {
 
     /// Publishes the staged terms: the import's contacts become findable by search.
     pub async fn publish(&self) -> Result<(), VaultError> {
-        let tenant_id = self.caller.tenant_id.clone();
         match self.bulk.clone() {
             Some(bulk) => {
                 let table = self.staging.clone();
@@ -107,14 +106,14 @@ impl Writer {
                     let mut bulk = bulk
                         .lock()
                         .map_err(|_| VaultError::BadInput("the import's writer failed".into()))?;
-                    bulk.publish(&table, &tenant_id)
+                    bulk.publish(&table)
                 })
                 .await
                 .map_err(|_| VaultError::BadInput("the import's writer stopped".into()))?
             }
             None => {
                 let mut tx = self.vault.db().begin().await?;
-                staging::publish(&mut tx, &self.staging, &tenant_id).await?;
+                staging::publish(&mut tx, &self.staging).await?;
                 tx.commit().await.map_err(DbError::from)?;
                 Ok(())
             }
@@ -169,9 +168,8 @@ impl Writer {
         staging::stage(&mut tx, &self.staging, &staged_terms(&plan)).await?;
         for update in &plan.updates {
             contacts_store::update(&mut tx, tenant_id, &update.row).await?;
-            contacts_store::delete_terms(&mut tx, tenant_id, &update.row.id, &update.removed)
-                .await?;
-            contacts_store::insert_terms(&mut tx, tenant_id, &update.row.id, &update.added).await?;
+            contacts_store::delete_terms(&mut tx, &update.row.id, &update.removed).await?;
+            contacts_store::insert_terms(&mut tx, &update.row.id, &update.added).await?;
         }
         let counts = next_counts(self.counts, &plan, rows, rejections.len());
         let now = self.vault.now().as_millis();
