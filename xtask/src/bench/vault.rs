@@ -303,7 +303,7 @@ async fn import_into(
         .args(["import", "contacts", "--tenant", &tenant])
         .arg(file)
         .current_dir(&dir)
-        .env("RAMPART_LOG__LEVEL", "info")
+        .env("RAMPART_LOG__LEVEL", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
     for (name, value) in env {
