@@ -293,6 +293,16 @@ pub async fn having_terms(
     Ok(found)
 }
 
+/// Whether the tenant has any contact at all.
+pub async fn any(conn: &mut Conn, tenant_id: &str) -> Result<bool, DbError> {
+    let row: Option<(i64,)> =
+        sqlx::query_as("SELECT 1 FROM vault_contacts WHERE tenant_id = $1 LIMIT 1")
+            .bind(tenant_id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.is_some())
+}
+
 pub async fn count(conn: &mut Conn, tenant_id: &str) -> Result<i64, DbError> {
     let (count,): (i64,) =
         sqlx::query_as("SELECT COUNT(*) FROM vault_contacts WHERE tenant_id = $1")

@@ -368,3 +368,26 @@ async fn an_import_retried_with_its_idempotency_key_answers_the_first_job() {
     assert_eq!(status, 200);
     assert_eq!(fields, json!({"items": [], "next_cursor": null}));
 }
+
+#[tokio::test]
+async fn rows_that_repeat_an_earlier_batch_of_the_same_file_create_nothing_new() {
+    let app = spawn_with_mail().await;
+    let c = customer(&app, "batches@example.com", ALL).await;
+    // Several thousand rows: more than one batch, so repeats cross a batch boundary.
+    let mut csv = String::from("name,phone\n");
+    for i in 0..2_500 {
+        csv.push_str(&format!("Person {i},+44770090{i:04}\n"));
+        if i == 10 {
+            csv.push_str("Solo Name,\n");
+        }
+    }
+    csv.push_str("Solo Name,\n");
+    csv.push_str("Someone Else,+447700900001\n");
+    let done = import(&app.app, &c.token, "", csv.into_bytes()).await;
+    assert_eq!(done["rows_read"], 2_503, "{done}");
+    assert_eq!(done["created"], 2_501, "{done}");
+    assert_eq!(done["unchanged"], 2, "{done}");
+    let found = search_all(&app.app, &c.token, "phone=%2B447700900001").await;
+    assert_eq!(names(&found), ["Person 1"]);
+    assert_eq!(search_all(&app.app, &c.token, "q=solo").await.len(), 1);
+}

@@ -96,10 +96,12 @@ impl Vault {
         source: impl Read + Send + 'static,
         options: ImportOptions,
     ) -> Result<ImportHandle, VaultError> {
-        let (key, definitions) = {
+        let (key, definitions, match_existing) = {
             let mut conn = self.db().connection().await?;
             let key = self.key(&mut conn, caller).await?;
-            (key, self.definitions(&mut conn, caller).await?)
+            let definitions = self.definitions(&mut conn, caller).await?;
+            let any = crate::store::contacts::any(&mut conn, &caller.tenant_id).await?;
+            (key, definitions, any)
         };
         let job = parse::Job {
             tenant_id: caller.tenant_id.clone(),
@@ -162,6 +164,7 @@ impl Vault {
             bulk,
             recall: plan::Recall::default(),
             staging: staging_table,
+            match_existing,
         };
         writer.prepare().await?;
         let vault = self.clone();

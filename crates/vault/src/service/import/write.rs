@@ -40,6 +40,10 @@ pub(super) struct Writer {
     pub recall: Recall,
     /// Where the terms of this import's new contacts wait until it ends.
     pub staging: String,
+    /// Whether the tenant had contacts when the import started. Rows are matched against
+    /// those; a first import into an empty tenant only matches rows against each other,
+    /// which saves a look-up per phone and email.
+    pub match_existing: bool,
 }
 
 impl Writer {
@@ -127,6 +131,7 @@ impl Writer {
         rows: i64,
     ) -> BatchJob {
         BatchJob {
+            match_existing: self.match_existing,
             recall: std::mem::take(&mut self.recall),
             staging: self.staging.clone(),
             vault: self.vault.clone(),
@@ -151,8 +156,12 @@ impl Writer {
     ) -> Result<Counts, VaultError> {
         let tenant_id = self.caller.tenant_id.as_str();
         let mut tx = self.vault.db().begin().await?;
-        let found =
-            contacts_store::having_terms(&mut tx, tenant_id, &lookup_terms(&candidates)).await?;
+        let mut found = if self.match_existing {
+            contacts_store::having_terms(&mut tx, tenant_id, &lookup_terms(&candidates)).await?
+        } else {
+            Vec::new()
+        };
+        found.extend(self.recall.matches(&candidates));
         let (owners, ids) = owners_of(found);
         let existing = contacts_store::get_many(&mut tx, tenant_id, &ids).await?;
         let existing = open_all(&self.key, tenant_id, existing)?;
@@ -201,6 +210,7 @@ fn staged_terms(plan: &Plan) -> Vec<(i64, &str)> {
 
 /// A batch handed to the SQLite writer's thread, with all it needs.
 struct BatchJob {
+    match_existing: bool,
     recall: Recall,
     staging: String,
     vault: Vault,
@@ -220,7 +230,11 @@ impl BatchJob {
     fn run(mut self, bulk: &mut SqliteBulk) -> Result<(Counts, Recall), VaultError> {
         let tenant_id = self.caller.tenant_id.as_str();
         let tx = bulk.begin()?;
-        let mut found = SqliteBulk::having_terms(&tx, tenant_id, &lookup_terms(&self.candidates))?;
+        let mut found = if self.match_existing {
+            SqliteBulk::having_terms(&tx, tenant_id, &lookup_terms(&self.candidates))?
+        } else {
+            Vec::new()
+        };
         found.extend(self.recall.matches(&self.candidates));
         let (owners, ids) = owners_of(found);
         let existing = SqliteBulk::get_many(&tx, tenant_id, &ids)?;
