@@ -5,6 +5,7 @@
 
 mod contact_form;
 mod contacts;
+mod fields;
 mod import;
 
 use std::collections::BTreeMap;
@@ -34,6 +35,11 @@ where
         .route("/app/contacts", get(contacts::list).post(contacts::create))
         .route("/app/contacts/new", get(contacts::new))
         .route("/app/contacts/export", get(contacts::export))
+        .route(
+            "/app/contacts/fields",
+            get(fields::list).post(fields::define),
+        )
+        .route("/app/contacts/fields/{name}/delete", post(fields::remove))
         .route(
             "/app/contacts/import",
             // The body limit of uploads applies instead (`UPLOAD_PATHS`).

@@ -129,15 +129,7 @@ impl Vault {
         id: &str,
         input: &ContactInput,
     ) -> Result<Contact, VaultError> {
-        if !well_formed(id) {
-            return Err(self.deny(caller, "vault.contact.update", id).await);
-        }
-        let mut tx = self.db().begin().await?;
-        let dialect = self.db().dialect();
-        let Some(row) = locked(&mut tx, dialect, &caller.tenant_id, id).await? else {
-            drop(tx);
-            return Err(self.deny(caller, "vault.contact.update", id).await);
-        };
+        let (mut tx, row) = self.for_change(caller, id, "vault.contact.update").await?;
         let definitions = self.definitions(&mut tx, caller).await?;
         let key = self.key(&mut tx, caller).await?;
         let old = open_row(&key, &caller.tenant_id, row)?;
@@ -174,15 +166,7 @@ impl Vault {
     }
 
     pub async fn delete_contact(&self, caller: &Caller, id: &str) -> Result<(), VaultError> {
-        if !well_formed(id) {
-            return Err(self.deny(caller, "vault.contact.delete", id).await);
-        }
-        let mut tx = self.db().begin().await?;
-        let dialect = self.db().dialect();
-        let Some(row) = locked(&mut tx, dialect, &caller.tenant_id, id).await? else {
-            drop(tx);
-            return Err(self.deny(caller, "vault.contact.delete", id).await);
-        };
+        let (mut tx, row) = self.for_change(caller, id, "vault.contact.delete").await?;
         let key = self.key(&mut tx, caller).await?;
         let old = open_row(&key, &caller.tenant_id, row)?;
         store::delete(&mut tx, &caller.tenant_id, id, &terms(&key, &old.state)).await?;
@@ -192,6 +176,28 @@ impl Vault {
         self.inner.audit.record(&mut tx, event).await?;
         tx.commit().await.map_err(platform::db::DbError::from)?;
         Ok(())
+    }
+
+    /// A transaction holding the caller's contact `id`, locked against concurrent writers;
+    /// a missing, foreign or malformed id is recorded as a denied `action` and not found.
+    async fn for_change(
+        &self,
+        caller: &Caller,
+        id: &str,
+        action: &str,
+    ) -> Result<(platform::db::Transaction, ContactRow), VaultError> {
+        if !well_formed(id) {
+            return Err(self.deny(caller, action, id).await);
+        }
+        let mut tx = self.db().begin().await?;
+        let dialect = self.db().dialect();
+        match locked(&mut tx, dialect, &caller.tenant_id, id).await? {
+            Some(row) => Ok((tx, row)),
+            None => {
+                drop(tx);
+                Err(self.deny(caller, action, id).await)
+            }
+        }
     }
 
     pub(super) async fn key(

@@ -5,6 +5,7 @@ mod api;
 mod at_rest;
 mod browser;
 mod bulk;
+mod fields_page;
 mod fuzz;
 mod isolation;
 pub mod support;

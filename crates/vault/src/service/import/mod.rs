@@ -165,6 +165,7 @@ impl Vault {
             recall: plan::Recall::default(),
             staging: staging_table,
             match_existing,
+            started_at: self.now(),
         };
         writer.prepare().await?;
         let vault = self.clone();
@@ -250,7 +251,7 @@ impl Vault {
             merge_policy: writer.policy.as_str().to_owned(),
             counts,
             failure,
-            started_at: now,
+            started_at: writer.started_at,
             finished_at: Some(now),
         }
     }

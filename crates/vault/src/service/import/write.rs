@@ -44,6 +44,7 @@ pub(super) struct Writer {
     /// those; a first import into an empty tenant only matches rows against each other,
     /// which saves a look-up per phone and email.
     pub match_existing: bool,
+    pub started_at: platform::clock::Timestamp,
 }
 
 impl Writer {
@@ -60,14 +61,7 @@ impl Writer {
         let counts = match self.bulk.clone() {
             Some(bulk) => {
                 let job = self.batch_job(candidates, rejections, rows);
-                let (counts, recall) = tokio::task::spawn_blocking(move || {
-                    let mut bulk = bulk
-                        .lock()
-                        .map_err(|_| VaultError::BadInput("the import's writer failed".into()))?;
-                    job.run(&mut bulk)
-                })
-                .await
-                .map_err(|_| VaultError::BadInput("the import's writer stopped".into()))??;
+                let (counts, recall) = on_bulk(bulk, move |bulk| job.run(bulk)).await?;
                 self.recall = recall;
                 counts
             }
@@ -85,14 +79,7 @@ impl Writer {
         match self.bulk.clone() {
             Some(bulk) => {
                 let table = self.staging.clone();
-                tokio::task::spawn_blocking(move || {
-                    let mut bulk = bulk
-                        .lock()
-                        .map_err(|_| VaultError::BadInput("the import's writer failed".into()))?;
-                    bulk.create_staging(&table)
-                })
-                .await
-                .map_err(|_| VaultError::BadInput("the import's writer stopped".into()))?
+                on_bulk(bulk, move |bulk| bulk.create_staging(&table)).await
             }
             None => {
                 let mut conn = self.vault.db().connection().await?;
@@ -106,14 +93,7 @@ impl Writer {
         match self.bulk.clone() {
             Some(bulk) => {
                 let table = self.staging.clone();
-                tokio::task::spawn_blocking(move || {
-                    let mut bulk = bulk
-                        .lock()
-                        .map_err(|_| VaultError::BadInput("the import's writer failed".into()))?;
-                    bulk.publish(&table)
-                })
-                .await
-                .map_err(|_| VaultError::BadInput("the import's writer stopped".into()))?
+                on_bulk(bulk, move |bulk| bulk.publish(&table)).await
             }
             None => {
                 let mut tx = self.vault.db().begin().await?;
@@ -271,6 +251,22 @@ impl BatchJob {
         self.recall.remember(&plan);
         Ok((counts, self.recall))
     }
+}
+
+/// Runs `work` on the import's SQLite connection, on a blocking thread: a batch is many
+/// statements, and each would otherwise hold up the async runtime.
+async fn on_bulk<T: Send + 'static>(
+    bulk: Arc<Mutex<SqliteBulk>>,
+    work: impl FnOnce(&mut SqliteBulk) -> Result<T, VaultError> + Send + 'static,
+) -> Result<T, VaultError> {
+    tokio::task::spawn_blocking(move || {
+        let mut bulk = bulk
+            .lock()
+            .map_err(|_| VaultError::BadInput("the import's writer failed".into()))?;
+        work(&mut bulk)
+    })
+    .await
+    .map_err(|_| VaultError::BadInput("the import's writer stopped".into()))?
 }
 
 /// Term → the contacts that have it, and every such contact once.
