@@ -53,10 +53,14 @@ async fn readyz_lists_migrations_that_are_not_applied() {
     let response = app.get(&app.url("/readyz")).await;
     assert_eq!(response.status(), 503);
     let body: serde_json::Value = response.json().await.unwrap();
+    let every: Vec<String> = rampart::app::migrations()
+        .iter()
+        .map(|m| m.label())
+        .collect();
+    assert!(every.contains(&"vault/0001_vault".to_owned()), "{every:?}");
     assert_eq!(
         body["checks"]["migrations"],
-        "pending: platform/0001_leases, platform/0002_master_key_check, platform/0003_outbox, \
-         audit/0001_audit, identity/0001_identity"
+        format!("pending: {}", every.join(", "))
     );
 }
 
