@@ -111,7 +111,8 @@ impl Vault {
             now: self.now(),
         };
         let (mapped_tx, mapped_rx) = oneshot::channel();
-        let (batches_tx, mut batches_rx) = mpsc::channel(2);
+        // Four batches in flight let the reader run ahead while a commit waits on the disk.
+        let (batches_tx, mut batches_rx) = mpsc::channel(4);
         std::thread::Builder::new()
             .name("rampart-import".into())
             .spawn(move || parse::run(source, job, mapped_tx, batches_tx))

@@ -12,9 +12,9 @@ use tokio::sync::{mpsc, oneshot};
 use crate::keys::DataKey;
 use crate::model::contact::FieldDefinitions;
 use crate::model::import::{Mapping, Target};
-use crate::model::terms::{TermKind, name_words};
+use crate::model::terms::{TermKind, terms_of};
 use crate::model::{Contact, FieldErrors};
-use crate::service::contacts::{seal_row, terms};
+use crate::service::contacts::seal_row;
 use crate::store::contacts::ContactRow;
 
 /// Rows per batch: one transaction each.
@@ -163,34 +163,37 @@ fn candidate(job: &Job, state: crate::model::contact::ContactState) -> Candidate
         created_at: job.now,
         updated_at: job.now,
     };
-    let personal = &contact.state.personal;
-    let mut by_contact: Vec<i64> = personal
-        .phones
+    // Each term is computed once: the index needs them all, matching needs some of them.
+    let all: Vec<(TermKind, i64)> = terms_of(&contact.state)
         .iter()
-        .map(|p| job.key.term(TermKind::Phone, p.as_str()))
-        .chain(
-            personal
-                .emails
-                .iter()
-                .map(|e| job.key.term(TermKind::Email, e.as_str())),
-        )
+        .map(|(kind, value)| (*kind, job.key.term(*kind, value)))
         .collect();
-    let (keys, recall) = if by_contact.is_empty() {
-        by_contact = name_words(&personal.name)
-            .iter()
-            .map(|w| job.key.term(TermKind::NameWord, w))
-            .collect();
-        let whole = job
-            .key
-            .term(TermKind::FullName, &personal.name.to_lowercase());
-        (MatchKeys::AllWords(by_contact), vec![whole])
-    } else {
-        (MatchKeys::Any(by_contact.clone()), by_contact)
+    let of_kinds = |kinds: &[TermKind]| -> Vec<i64> {
+        all.iter()
+            .filter(|(kind, _)| kinds.contains(kind))
+            .map(|(_, term)| *term)
+            .collect()
     };
+    let exact = of_kinds(&[TermKind::Phone, TermKind::Email]);
+    let (keys, recall) = if exact.is_empty() {
+        let whole = job.key.term(
+            TermKind::FullName,
+            &contact.state.personal.name.to_lowercase(),
+        );
+        (
+            MatchKeys::AllWords(of_kinds(&[TermKind::NameWord])),
+            vec![whole],
+        )
+    } else {
+        (MatchKeys::Any(exact.clone()), exact)
+    };
+    let mut terms: Vec<i64> = all.iter().map(|(_, term)| *term).collect();
+    terms.sort_unstable();
+    terms.dedup();
     Candidate {
         recall,
         row: seal_row(&job.key, &job.tenant_id, &contact),
-        terms: terms(&job.key, &contact.state),
+        terms,
         contact,
         keys,
     }
