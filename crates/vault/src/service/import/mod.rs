@@ -104,6 +104,7 @@ impl Vault {
             (key, definitions, any)
         };
         let job = parse::Job {
+            recall: (!match_existing).then(plan::Recall::default),
             tenant_id: caller.tenant_id.clone(),
             key: key.clone(),
             definitions,

@@ -35,6 +35,9 @@ pub(super) struct Candidate {
     /// The keys under which this import remembers the contact for its later rows: its
     /// phone and email terms, or its whole name when it has neither.
     pub recall: Vec<i64>,
+    /// Earlier rows of the file this one may repeat, found by this thread when the tenant
+    /// started empty (then rows can only repeat each other), as (term, contact id) pairs.
+    pub known: Vec<(i64, String)>,
 }
 
 /// How a row finds the contact it may already be: by any of its phones and emails, or, when
@@ -54,6 +57,8 @@ impl MatchKeys {
 }
 
 pub(super) struct Job {
+    /// The import's memory of its own rows, kept here when the tenant started empty.
+    pub recall: Option<super::plan::Recall>,
     pub tenant_id: String,
     pub key: DataKey,
     pub definitions: FieldDefinitions,
@@ -72,7 +77,7 @@ pub(super) enum Unreadable {
 /// stream with `Err`.
 pub(super) fn run(
     source: impl Read,
-    job: Job,
+    mut job: Job,
     mapped: oneshot::Sender<Result<Vec<Target>, Unreadable>>,
     batches: mpsc::Sender<Result<Vec<Prepared>, String>>,
 ) {
@@ -116,6 +121,15 @@ pub(super) fn run(
         let outcome = mapping
             .row(&record, &headers, &job.definitions)
             .map(|state| candidate(&job, state));
+        let outcome = outcome.map(|mut candidate| {
+            if let Some(recall) = job.recall.as_mut() {
+                candidate.known = recall.matches_one(&candidate);
+                if candidate.known.is_empty() {
+                    recall.remember_one(&candidate.contact.id, &candidate.recall);
+                }
+            }
+            candidate
+        });
         batch.push(Prepared { line, outcome });
         if batch.len() == BATCH
             && batches
@@ -191,6 +205,7 @@ fn candidate(job: &Job, state: crate::model::contact::ContactState) -> Candidate
     terms.sort_unstable();
     terms.dedup();
     Candidate {
+        known: Vec::new(),
         recall,
         row: seal_row(&job.key, &job.tenant_id, &contact),
         terms,

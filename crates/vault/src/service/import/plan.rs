@@ -256,41 +256,43 @@ pub(super) struct Recall {
 impl Recall {
     pub fn remember(&mut self, plan: &Plan) {
         for new in &plan.inserts {
-            let Some(id) = number_of(&new.row.id) else {
-                continue;
-            };
-            let Ok(slot) = u32::try_from(self.ids.len()) else {
-                return;
-            };
-            self.ids.push(id);
-            for key in &new.recall {
-                self.by_key.entry(*key).or_insert(slot);
-            }
+            self.remember_one(&new.row.id, &new.recall);
+        }
+    }
+
+    /// Remembers one contact, created with `id`, by its `keys`.
+    pub fn remember_one(&mut self, id: &str, keys: &[i64]) {
+        let (Some(number), Ok(slot)) = (number_of(id), u32::try_from(self.ids.len())) else {
+            return;
+        };
+        self.ids.push(number);
+        for key in keys {
+            self.by_key.entry(*key).or_insert(slot);
         }
     }
 
     /// (term, contact id) pairs for the contacts of this import that `candidates` may be,
     /// in the shape of an index look-up.
     pub fn matches(&self, candidates: &[Candidate]) -> Vec<(i64, String)> {
-        let mut found = Vec::new();
-        for candidate in candidates {
-            match &candidate.keys {
-                MatchKeys::Any(terms) => {
-                    for term in terms {
-                        if let Some(id) = self.id_for(*term) {
-                            found.push((*term, id));
-                        }
-                    }
-                }
-                MatchKeys::AllWords(words) => {
-                    let whole = candidate.recall.first().and_then(|k| self.id_for(*k));
-                    if let Some(id) = whole {
-                        found.extend(words.iter().map(|w| (*w, id.clone())));
-                    }
+        candidates
+            .iter()
+            .flat_map(|c| self.matches_one(c))
+            .collect()
+    }
+
+    pub fn matches_one(&self, candidate: &Candidate) -> Vec<(i64, String)> {
+        match &candidate.keys {
+            MatchKeys::Any(terms) => terms
+                .iter()
+                .filter_map(|term| Some((*term, self.id_for(*term)?)))
+                .collect(),
+            MatchKeys::AllWords(words) => {
+                match candidate.recall.first().and_then(|k| self.id_for(*k)) {
+                    Some(id) => words.iter().map(|w| (*w, id.clone())).collect(),
+                    None => Vec::new(),
                 }
             }
         }
-        found
     }
 
     fn id_for(&self, key: i64) -> Option<String> {

@@ -128,6 +128,16 @@ impl Writer {
         }
     }
 
+    /// Adds what the import remembers of its earlier rows to a batch's look-up: the
+    /// writer's memory when the tenant had contacts, the reader's when it started empty.
+    fn recall_matches(&self, found: &mut Vec<(i64, String)>, candidates: &[Candidate]) {
+        if self.match_existing {
+            found.extend(self.recall.matches(candidates));
+        } else {
+            found.extend(candidates.iter().flat_map(|c| c.known.iter().cloned()));
+        }
+    }
+
     async fn write_through_pool(
         &mut self,
         candidates: Vec<Candidate>,
@@ -141,7 +151,7 @@ impl Writer {
         } else {
             Vec::new()
         };
-        found.extend(self.recall.matches(&candidates));
+        self.recall_matches(&mut found, &candidates);
         let (owners, ids) = owners_of(found);
         let existing = contacts_store::get_many(&mut tx, tenant_id, &ids).await?;
         let existing = open_all(&self.key, tenant_id, existing)?;
@@ -172,7 +182,9 @@ impl Writer {
         );
         self.vault.inner.audit.record(&mut tx, event).await?;
         tx.commit().await.map_err(DbError::from)?;
-        self.recall.remember(&plan);
+        if self.match_existing {
+            self.recall.remember(&plan);
+        }
         Ok(counts)
     }
 }
@@ -215,7 +227,11 @@ impl BatchJob {
         } else {
             Vec::new()
         };
-        found.extend(self.recall.matches(&self.candidates));
+        if self.match_existing {
+            found.extend(self.recall.matches(&self.candidates));
+        } else {
+            found.extend(self.candidates.iter().flat_map(|c| c.known.iter().cloned()));
+        }
         let (owners, ids) = owners_of(found);
         let existing = SqliteBulk::get_many(&tx, tenant_id, &ids)?;
         let existing = open_all(&self.key, tenant_id, existing)?;
@@ -248,7 +264,9 @@ impl BatchJob {
             .record_sqlite(&tx, event, self.meta)
             .map_err(|err| VaultError::Storage(err.to_string()))?;
         tx.commit().map_err(crate::store::sqlite_bulk::db_error)?;
-        self.recall.remember(&plan);
+        if self.match_existing {
+            self.recall.remember(&plan);
+        }
         Ok((counts, self.recall))
     }
 }
