@@ -22,11 +22,13 @@ const EXAMPLES: &str = "250";
 /// Every check whose verdict does not depend on the tenant's data. Left out:
 /// `positive_data_acceptance` and `negative_data_rejection`, since whether a value is
 /// accepted can depend on what exists (a custom field must be defined before it is set, a
-/// cursor must be one the server gave, duplicates in a list count once).
+/// cursor must be one the server gave, duplicates in a list count once); and
+/// `ensure_resource_availability`, since the fuzzer sends the same `Idempotency-Key` again
+/// after deleting what the first request created, and the kept answer, rightly, names a
+/// resource that no longer exists.
 const CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_conformance,\
     response_headers_conformance,response_schema_conformance,missing_required_header,\
-    unsupported_method,allow_header_conformance,use_after_free,ensure_resource_availability,\
-    ignored_auth";
+    unsupported_method,allow_header_conformance,use_after_free,ignored_auth";
 /// The vault's resources, whose routes are fuzzed: `/api/v1/<resource>` and below.
 const VAULT_RESOURCES: [&str; 3] = ["contacts", "contact-fields", "imports"];
 
