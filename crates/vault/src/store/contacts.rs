@@ -302,12 +302,3 @@ pub async fn any(conn: &mut Conn, tenant_id: &str) -> Result<bool, DbError> {
             .await?;
     Ok(row.is_some())
 }
-
-pub async fn count(conn: &mut Conn, tenant_id: &str) -> Result<i64, DbError> {
-    let (count,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM vault_contacts WHERE tenant_id = $1")
-            .bind(tenant_id)
-            .fetch_one(conn)
-            .await?;
-    Ok(count)
-}

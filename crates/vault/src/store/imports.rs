@@ -168,19 +168,9 @@ pub async fn rejections(
     .await?)
 }
 
-/// An import of any tenant, with its tenant: for publishing what an interrupted import
-/// staged.
-pub async fn get_with_tenant(
-    conn: &mut Conn,
-    id: &str,
-) -> Result<Option<(String, ImportRow)>, DbError> {
-    let tenant: Option<(String,)> =
-        sqlx::query_as("SELECT tenant_id FROM vault_imports WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    let Some((tenant_id,)) = tenant else {
-        return Ok(None);
-    };
-    Ok(get(conn, &tenant_id, id).await?.map(|row| (tenant_id, row)))
+/// An import of any tenant: for publishing what an interrupted import staged.
+pub async fn get_any(conn: &mut Conn, id: &str) -> Result<Option<ImportRow>, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM vault_imports WHERE id = $1");
+    let row: Option<Row> = sqlx::query_as(&sql).bind(id).fetch_optional(conn).await?;
+    Ok(row.map(record))
 }

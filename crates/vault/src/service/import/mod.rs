@@ -304,8 +304,8 @@ impl Vault {
             let Some(import_id) = staging::import_of(&table) else {
                 continue;
             };
-            match store::get_with_tenant(&mut conn, &import_id).await? {
-                Some((_, row)) if row.state == "running" && now - row.updated_at <= STALL_MS => {}
+            match store::get_any(&mut conn, &import_id).await? {
+                Some(row) if row.state == "running" && now - row.updated_at <= STALL_MS => {}
                 Some(_) => {
                     let mut tx = self.db().begin().await?;
                     staging::publish(&mut tx, &table).await?;
