@@ -5,6 +5,7 @@
 //! entry (`write`). Uploads through the API wait in an encrypted spool file (`spool`)
 //! so the request can end while the job runs.
 
+mod key_slots;
 mod parse;
 mod plan;
 pub mod spool;
@@ -112,8 +113,9 @@ impl Vault {
             now: self.now(),
         };
         let (mapped_tx, mapped_rx) = oneshot::channel();
-        // Four batches in flight let the reader run ahead while a commit waits on the disk.
-        let (batches_tx, mut batches_rx) = mpsc::channel(4);
+        // Two batches in flight let the reader run ahead while a commit waits on the disk;
+        // more only hold more rows in memory.
+        let (batches_tx, mut batches_rx) = mpsc::channel(2);
         std::thread::Builder::new()
             .name("rampart-import".into())
             .spawn(move || parse::run(source, job, mapped_tx, batches_tx))
