@@ -26,6 +26,7 @@ use platform::web::{
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
+use disclosure::{Disclosure, DisclosureDeps};
 use vault::{Vault, VaultDeps};
 
 use crate::routes;
@@ -41,6 +42,7 @@ pub fn migrations() -> Vec<Migration> {
         audit::MIGRATIONS,
         identity::MIGRATIONS,
         vault::MIGRATIONS,
+        disclosure::MIGRATIONS,
     ]
     .concat()
 }
@@ -86,6 +88,7 @@ pub struct AppState {
     pub identity: Identity,
     pub audit: AuditLog,
     pub vault: Vault,
+    pub disclosure: Disclosure,
     pub idempotency: Idempotency,
     pub mailer: Mailer,
 }
@@ -105,6 +108,12 @@ impl FromRef<AppState> for Idempotency {
 impl FromRef<AppState> for Vault {
     fn from_ref(state: &AppState) -> Self {
         state.vault.clone()
+    }
+}
+
+impl FromRef<AppState> for Disclosure {
+    fn from_ref(state: &AppState) -> Self {
+        state.disclosure.clone()
     }
 }
 
@@ -192,6 +201,23 @@ pub async fn start(
     )
     .context("identity settings are not usable")?;
     let vault = vault_service(&config, &db, &clock, &master_key, &audit).await?;
+    let disclosure = Disclosure::new(
+        DisclosureDeps {
+            db: db.clone(),
+            audit: audit.clone(),
+            clock: clock.clone(),
+            mailer: mailer.clone(),
+            public_url: public_url.to_string(),
+            staff_url: staff_url.clone(),
+        },
+        &config.disclosure,
+    )
+    .map_err(|message| anyhow::anyhow!("{message}"))?;
+    tasks.spawn(disclosure_jobs(
+        disclosure.clone(),
+        leadership.clone(),
+        shutdown.wait(),
+    ));
     let (db_for_idempotency, master_key_for_idempotency) = (db.clone(), master_key.clone());
     let csrf = Csrf {
         public: CsrfGuard::new(&master_key, &public_url),
@@ -222,6 +248,7 @@ pub async fn start(
         identity,
         audit,
         vault,
+        disclosure,
         idempotency: Idempotency::new(
             db_for_idempotency,
             master_key_for_idempotency,
@@ -528,6 +555,34 @@ async fn housekeeping(
                 "identity housekeeping"
             ),
             Err(err) => tracing::warn!(error = %err, "identity housekeeping failed"),
+        }
+    }
+}
+
+/// How often the lease holder closes reports that waited too long on their researcher and
+/// publishes advisories whose agreed date has come.
+const DISCLOSURE_JOBS_EVERY: Duration = Duration::from_secs(60);
+
+async fn disclosure_jobs(
+    disclosure: Disclosure,
+    leadership: Leadership,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => return,
+            () = tokio::time::sleep(DISCLOSURE_JOBS_EVERY) => {}
+        }
+        if !leadership.is_leader() {
+            continue;
+        }
+        match disclosure.tick().await {
+            Ok((0, 0)) => {}
+            Ok((closed, published)) => {
+                tracing::info!(closed, published, "disclosure jobs");
+            }
+            Err(err) => tracing::warn!(error = %err, "disclosure jobs failed"),
         }
     }
 }

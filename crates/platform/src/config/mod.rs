@@ -5,6 +5,7 @@
 //! `RAMPART_SECTION__KEY` environment variables over those defaults.
 
 mod audit;
+mod disclosure;
 mod identity;
 mod load;
 mod mail;
@@ -17,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 pub use audit::AuditConfig;
+pub use disclosure::DisclosureConfig;
 pub use identity::IdentityConfig;
 pub use load::{ConfigError, KeyError, load};
 pub use mail::MailConfig;
@@ -39,6 +41,7 @@ pub struct Config {
     pub identity: IdentityConfig,
     pub audit: AuditConfig,
     pub mail: MailConfig,
+    pub disclosure: DisclosureConfig,
 }
 
 /// Where the master key comes from.
@@ -341,6 +344,7 @@ impl Config {
         self.identity.validate(&mut push);
         self.audit.validate(&mut push);
         self.mail.validate(&mut push);
+        self.disclosure.validate(&mut push);
         errors
     }
 }

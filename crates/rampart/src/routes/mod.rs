@@ -24,8 +24,10 @@ pub(crate) fn public(state: AppState, csrf: CsrfGuard) -> Router {
     let forms = Router::new()
         .merge(identity::http::public_router(state.identity.clone()))
         .merge(vault::http::pages_router::<AppState>())
+        .merge(disclosure::http::public_router::<AppState>())
         .route_layer(from_fn_with_state(csrf, csrf_protect));
-    let api = vault::http::api_router::<AppState>();
+    let api = vault::http::api_router::<AppState>()
+        .merge(disclosure::http::api_router::<AppState>());
     let transparency = Router::new()
         .merge(audit::http::api_router::<AppState, AccessLogToken>())
         .merge(audit::http::pages_router::<AppState, AccessLogViewer>());
@@ -48,6 +50,7 @@ pub(crate) fn public(state: AppState, csrf: CsrfGuard) -> Router {
 pub(crate) fn staff(state: AppState, csrf: CsrfGuard) -> Router {
     let forms = Router::new()
         .merge(identity::http::staff_router(state.identity.clone()))
+        .merge(disclosure::http::staff_router::<AppState>())
         .route_layer(from_fn_with_state(csrf, csrf_protect));
     Router::new()
         .route("/", get(|| async { Redirect::to("/staff/") }))

@@ -25,7 +25,7 @@ pub(crate) async fn serve() -> Response {
 
 /// The kinds of problem the API's routes answer with, by the name their responses have in
 /// `#/components/responses`.
-const PROBLEMS: [(&str, ProblemKind); 9] = [
+const PROBLEMS: [(&str, ProblemKind); 10] = [
     ("BadRequest", ProblemKind::BadRequest),
     ("Unauthorized", ProblemKind::Unauthorized),
     ("Forbidden", ProblemKind::Forbidden),
@@ -34,6 +34,7 @@ const PROBLEMS: [(&str, ProblemKind); 9] = [
     ("PayloadTooLarge", ProblemKind::PayloadTooLarge),
     ("UnsupportedMediaType", ProblemKind::UnsupportedMediaType),
     ("ValidationFailed", ProblemKind::ValidationFailed),
+    ("RateLimited", ProblemKind::RateLimited),
     ("Unavailable", ProblemKind::Unavailable),
 ];
 
@@ -44,6 +45,7 @@ fn path_parts() -> Vec<Value> {
         identity::http::openapi::openapi_paths(),
         audit::http::openapi::openapi_paths(&reader),
         vault::http::openapi::openapi_paths(),
+        disclosure::http::openapi::openapi_paths(),
         own_paths(),
     ]
 }
@@ -53,6 +55,7 @@ fn schema_parts() -> Vec<Value> {
         identity::http::openapi::openapi_schemas(),
         audit::http::openapi::openapi_schemas(),
         vault::http::openapi::openapi_schemas(),
+        disclosure::http::openapi::openapi_schemas(),
         json!({"Problem": problem_schema()}),
     ]
 }
@@ -68,7 +71,7 @@ pub fn document() -> Value {
         "info": {
             "title": "Rampart API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Ids are opaque strings with a type prefix (`ctc_`, `imp_`, `tok_`…). Lists take `limit` (1–200, default 50) and an opaque `cursor`, and answer `{\"items\": […], \"next_cursor\": \"…\" | null}`. Errors are `application/problem+json` (RFC 9457) whose `type` names the mistake, with `errors` (field → message) when fields are not valid. Times are RFC 3339 in UTC. 503 answers carry `Retry-After`.",
+            "description": "Ids are opaque strings with a type prefix (`ctc_`, `imp_`, `tok_`…). Lists take `limit` (1–200, default 50) and an opaque `cursor`, and answer `{\"items\": […], \"next_cursor\": \"…\" | null}`. Errors are `application/problem+json` (RFC 9457) whose `type` names the mistake, with `errors` (field → message) when fields are not valid. Times are RFC 3339 in UTC. 429 and 503 answers carry `Retry-After`.",
         },
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
@@ -78,6 +81,7 @@ pub fn document() -> Value {
             {"name": "contact-fields", "description": "The organisation's custom fields"},
             {"name": "identity", "description": "API tokens"},
             {"name": "audit", "description": "The tamper-evident access log and its proofs"},
+            {"name": "disclosure", "description": "Vulnerability reports from researchers"},
             {"name": "meta", "description": "This document"},
         ],
         "paths": merge(path_parts()).0,

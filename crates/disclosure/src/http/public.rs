@@ -1,0 +1,221 @@
+//! The public pages: security.txt, the policy, the report form, the Hall of Fame and the
+//! published advisories.
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::respond::{Csrf, FormState, failure, page};
+use crate::model::policy::render_markdown;
+use crate::model::report::{ReportInput, VulnerabilityClass};
+use crate::model::security_txt::CONTENT_TYPE;
+use crate::service::{HallOfFameEntry, ReportView, Submitter};
+use crate::{Disclosure, DisclosureError};
+
+pub(super) async fn security_txt(State(disclosure): State<Disclosure>) -> Response {
+    let mut response = disclosure.security_txt().into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+    response
+}
+
+#[derive(Template)]
+#[template(path = "policy.html")]
+struct PolicyPage {
+    policy_html: String,
+}
+
+pub(super) async fn policy(State(disclosure): State<Disclosure>) -> Response {
+    match disclosure.policy_markdown().await {
+        Ok(markdown) => page(
+            StatusCode::OK,
+            &PolicyPage {
+                policy_html: render_markdown(&markdown),
+            },
+        ),
+        Err(err) => failure(err),
+    }
+}
+
+/// The form as typed: every field as text, so a refused form shows what was written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct ReportFields {
+    pub title: String,
+    pub class: String,
+    pub affected: String,
+    pub impact: String,
+    pub steps: String,
+    pub proof_of_concept: String,
+    pub cvss_v3: String,
+    pub cvss_v4: String,
+    pub reporter_name: String,
+    pub reporter_email: String,
+    pub accepted_rules: Option<String>,
+    /// The honeypot: hidden from people.
+    pub website: String,
+}
+
+impl ReportFields {
+    fn input(&self) -> ReportInput {
+        let optional = |text: &str| Some(text.to_owned()).filter(|t| !t.trim().is_empty());
+        ReportInput {
+            title: self.title.clone(),
+            class: self.class.clone(),
+            affected: self.affected.clone(),
+            impact: self.impact.clone(),
+            steps: self.steps.clone(),
+            proof_of_concept: self.proof_of_concept.clone(),
+            cvss_v3: optional(&self.cvss_v3),
+            cvss_v4: optional(&self.cvss_v4),
+            accepted_rules: self.accepted_rules.as_deref() == Some("true"),
+            honeypot: optional(&self.website),
+            reporter_name: optional(&self.reporter_name),
+            reporter_email: optional(&self.reporter_email),
+        }
+    }
+}
+
+/// What the template reads of the typed form.
+struct Typed {
+    title: String,
+    class: String,
+    affected: String,
+    cvss_v3: String,
+    cvss_v4: String,
+    reporter_name: String,
+    reporter_email: String,
+    accepted_rules: bool,
+}
+
+#[derive(Template)]
+#[template(path = "report_form.html")]
+struct ReportFormPage {
+    csrf: String,
+    form: FormState,
+    input: Typed,
+    classes: Vec<(&'static str, &'static str)>,
+    /// (field, label, rows, text) of the long fields.
+    texts: Vec<(&'static str, &'static str, u8, String)>,
+}
+
+fn form_page(csrf: String, fields: ReportFields, form: FormState) -> ReportFormPage {
+    ReportFormPage {
+        csrf,
+        form,
+        classes: VulnerabilityClass::ALL
+            .iter()
+            .map(|c| (c.as_str(), c.label()))
+            .collect(),
+        texts: vec![
+            ("impact", "Impact: what an attacker gains", 4, fields.impact),
+            ("steps", "Steps to reproduce", 6, fields.steps),
+            ("proof_of_concept", "Proof of concept (optional)", 6, fields.proof_of_concept),
+        ],
+        input: Typed {
+            title: fields.title,
+            class: fields.class,
+            affected: fields.affected,
+            cvss_v3: fields.cvss_v3,
+            cvss_v4: fields.cvss_v4,
+            reporter_name: fields.reporter_name,
+            reporter_email: fields.reporter_email,
+            accepted_rules: fields.accepted_rules.as_deref() == Some("true"),
+        },
+    }
+}
+
+pub(super) async fn report_form(Csrf(csrf): Csrf) -> Response {
+    page(
+        StatusCode::OK,
+        &form_page(csrf, ReportFields::default(), FormState::default()),
+    )
+}
+
+#[derive(Template)]
+#[template(path = "report_sent.html")]
+struct SentPage {
+    report: ReportView,
+    link: String,
+}
+
+pub(super) async fn submit(
+    State(disclosure): State<Disclosure>,
+    Csrf(csrf): Csrf,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Form(fields): Form<ReportFields>,
+) -> Response {
+    let submitter = Submitter::Anonymous {
+        ip: Some(peer.ip()),
+    };
+    match disclosure.submit(fields.input(), submitter).await {
+        Ok(sent) => {
+            let link = disclosure.tracking_url(&sent.tracking_secret);
+            let mut response = page(
+                StatusCode::CREATED,
+                &SentPage {
+                    report: sent.report,
+                    link,
+                },
+            );
+            // The page holds the only copy of the tracking link.
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Err(DisclosureError::Invalid(errors)) => page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &form_page(csrf, fields, FormState::refused(errors.into_inner())),
+        ),
+        Err(err) => failure(err),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "hall_of_fame.html")]
+struct HallOfFamePage {
+    entries: Vec<HallOfFameEntry>,
+}
+
+pub(super) async fn hall_of_fame(State(disclosure): State<Disclosure>) -> Response {
+    match disclosure.hall_of_fame().await {
+        Ok(entries) => page(StatusCode::OK, &HallOfFamePage { entries }),
+        Err(err) => failure(err),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "advisories.html")]
+struct AdvisoriesPage {
+    advisories: Vec<ReportView>,
+}
+
+pub(super) async fn advisories(State(disclosure): State<Disclosure>) -> Response {
+    match disclosure.advisories().await {
+        Ok(advisories) => page(StatusCode::OK, &AdvisoriesPage { advisories }),
+        Err(err) => failure(err),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "advisory.html")]
+struct AdvisoryPage {
+    report: ReportView,
+}
+
+pub(super) async fn advisory(
+    State(disclosure): State<Disclosure>,
+    Path(id): Path<String>,
+) -> Response {
+    match disclosure.advisory(&id).await {
+        Ok(report) => page(StatusCode::OK, &AdvisoryPage { report }),
+        Err(err) => failure(err),
+    }
+}

@@ -1,0 +1,18 @@
+//! The disclosure program's SQL, and the only place that holds it.
+
+pub mod messages;
+pub mod pauses;
+pub mod policy;
+pub mod reports;
+
+use platform::db::migrate::Migration;
+
+pub use sqlx::AnyConnection as Conn;
+
+/// The disclosure program's schema.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    component: "disclosure",
+    version: 1,
+    name: "disclosure",
+    sql: include_str!("../../migrations/0001_disclosure.sql"),
+}];
