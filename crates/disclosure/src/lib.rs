@@ -10,6 +10,8 @@
 pub mod model;
 pub mod service;
 pub mod store;
+mod trust;
 pub use service::{Disclosure, DisclosureDeps, DisclosureError};
 pub use store::MIGRATIONS;
+pub use trust::trust_section;
 pub mod http;

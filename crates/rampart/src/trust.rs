@@ -15,6 +15,8 @@ pub(crate) fn sections(config: &Config, audit: &AuditLog) -> Vec<TrustSection> {
     // What is kept, then who can see it and how they can check.
     sections.insert(after_identity, vault::trust_section());
     sections.insert(after_identity + 1, audit::trust_section(audit));
+    // Last: what to do when something is found anyway.
+    sections.push(disclosure::trust_section(&config.disclosure));
     sections
 }
 

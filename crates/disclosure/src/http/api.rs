@@ -125,7 +125,7 @@ pub(super) async fn submit(
                     )
                         .into_response()
                 }
-                Err(err) => problem(err).into_response(),
+                Err(err) => problem(err),
             }
         })
         .await
@@ -145,7 +145,7 @@ pub(super) async fn get(
     }
     match disclosure.report_for_token(&token.token_id, &token.user_id, &id).await {
         Ok(report) => axum::Json(ReportJson::of(&report, None)).into_response(),
-        Err(err) => problem(err).into_response(),
+        Err(err) => problem(err),
     }
 }
 
@@ -158,8 +158,27 @@ fn kind_of(err: &serde_json::Error) -> &'static str {
     }
 }
 
-fn problem(err: DisclosureError) -> ApiError {
-    match err {
+/// 429 with `Retry-After` and the limit in `RateLimit-*` headers.
+fn rate_limited(limit: u32, retry_after_secs: u64) -> Response {
+    let mut response = ApiError::new(
+        ProblemKind::RateLimited,
+        format!("at most {limit} reports an hour are accepted from one address or token; try again later"),
+    )
+    .retry_after(retry_after_secs)
+    .into_response();
+    let headers = response.headers_mut();
+    headers.insert("ratelimit-limit", limit.into());
+    headers.insert("ratelimit-remaining", 0u32.into());
+    headers.insert("ratelimit-reset", retry_after_secs.into());
+    headers.insert(
+        "ratelimit-policy",
+        format!("{limit};w=3600").parse().unwrap_or_else(|_| 0u32.into()),
+    );
+    response
+}
+
+fn problem(err: DisclosureError) -> Response {
+    let api_error = match err {
         DisclosureError::Invalid(errors) => ApiError::validation(errors.into_inner()),
         DisclosureError::NotFound => ApiError::new(
             ProblemKind::NotFound,
@@ -167,11 +186,12 @@ fn problem(err: DisclosureError) -> ApiError {
         ),
         DisclosureError::Transition(err) => ApiError::new(ProblemKind::Conflict, err.to_string()),
         DisclosureError::BadInput(message) => ApiError::new(ProblemKind::BadRequest, message),
-        DisclosureError::RateLimited { retry_after_secs } => ApiError::new(
-            ProblemKind::RateLimited,
-            "too many reports from here in the last hour; try again later",
-        )
-        .retry_after(retry_after_secs),
+        DisclosureError::RateLimited {
+            limit,
+            retry_after_secs,
+        } => {
+            return rate_limited(limit, retry_after_secs);
+        }
         DisclosureError::AuditUnavailable => ApiError::new(
             ProblemKind::Unavailable,
             "the audit log cannot record this right now; try again shortly",
@@ -183,5 +203,6 @@ fn problem(err: DisclosureError) -> ApiError {
                 .retry_after(1)
         }
         err @ (DisclosureError::Db(_) | DisclosureError::Mail(_)) => ApiError::internal(&err),
-    }
+    };
+    api_error.into_response()
 }

@@ -82,7 +82,9 @@ pub(super) fn failure(err: DisclosureError) -> Response {
         ),
         DisclosureError::Transition(err) => (StatusCode::CONFLICT, err.to_string()),
         DisclosureError::BadInput(message) => (StatusCode::BAD_REQUEST, message),
-        DisclosureError::RateLimited { retry_after_secs } => {
+        DisclosureError::RateLimited {
+            retry_after_secs, ..
+        } => {
             let mut response = (
                 StatusCode::TOO_MANY_REQUESTS,
                 "Too many reports from here in the last hour; try again later",

@@ -17,7 +17,7 @@ pub enum DisclosureError {
     Transition(#[from] TransitionError),
     /// Too many reports from this address or token in the last hour.
     #[error("too many reports in the last hour; try again later")]
-    RateLimited { retry_after_secs: u64 },
+    RateLimited { limit: u32, retry_after_secs: u64 },
     #[error("{0}")]
     BadInput(String),
     /// The audit log could not record the access, so it did not happen.

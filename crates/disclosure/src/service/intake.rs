@@ -201,6 +201,7 @@ impl Disclosure {
         let limit = self.inner.config.reports_per_hour as usize;
         let hour_ago = Timestamp::from_millis(now.as_millis() - HOUR.as_millis() as i64);
         let refused = DisclosureError::RateLimited {
+            limit: self.inner.config.reports_per_hour,
             retry_after_secs: HOUR.as_secs(),
         };
         match submitter {
