@@ -81,3 +81,25 @@ CREATE TABLE disclosure_policy (
     updated_at BIGINT NOT NULL,
     updated_by TEXT NOT NULL
 );
+
+-- The key that seals attachments: 256 random bits, stored only sealed by the master key
+-- (one row). `rampart keys rotate` re-seals it; attachments stay as they are.
+CREATE TABLE disclosure_keys (
+    id BIGINT PRIMARY KEY,
+    wrapped TEXT NOT NULL
+);
+
+-- Files attached to a report, sealed (XChaCha20-Poly1305 under the attachments key, the
+-- report and attachment ids as associated data). Served only as downloads.
+CREATE TABLE disclosure_attachments (
+    id TEXT PRIMARY KEY,
+    report_id TEXT NOT NULL REFERENCES disclosure_reports (id),
+    -- The name as given, cleaned to printable characters; never used as a path.
+    filename TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    sealed BYTEA NOT NULL,
+    -- researcher or team.
+    uploaded_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX disclosure_attachments_by_report ON disclosure_attachments (report_id, created_at);

@@ -9,6 +9,7 @@ use anyhow::Context;
 use audit::AuditLog;
 use audit::service::{AuditDeps, load_or_create_signing_key};
 use axum::extract::FromRef;
+use disclosure::{Disclosure, DisclosureDeps};
 use identity::{Identity, IdentityDeps};
 use platform::clock::{Clock, SystemClock};
 use platform::config::Config;
@@ -26,7 +27,6 @@ use platform::web::{
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
-use disclosure::{Disclosure, DisclosureDeps};
 use vault::{Vault, VaultDeps};
 
 use crate::routes;
@@ -207,6 +207,7 @@ pub async fn start(
             audit: audit.clone(),
             clock: clock.clone(),
             mailer: mailer.clone(),
+            master_key: master_key.clone(),
             public_url: public_url.to_string(),
             staff_url: staff_url.clone(),
         },

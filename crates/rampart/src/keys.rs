@@ -108,10 +108,16 @@ pub async fn rotate(
         let totp = identity::service::reseal_secrets(&mut tx, old, &new)
             .await
             .map_err(|err| anyhow::anyhow!("cannot re-seal the TOTP secrets: {err}"))?;
+        let attachments = disclosure::service::rewrap_attachments_key(&mut tx, old, &new)
+            .await
+            .map_err(|err| anyhow::anyhow!("cannot re-seal the attachments key: {err}"))?;
         record_rotation(&mut tx, new.id(), now).await?;
         let event = Event::new(Actor::system("cli"), "platform.master_key.rotate")
             .resource("master_key", [old.id(), new.id()])
-            .details(format!("data_keys={} totp_secrets={totp}", vault.data_keys));
+            .details(format!(
+                "data_keys={} totp_secrets={totp} attachments_key={attachments}",
+                vault.data_keys
+            ));
         audit.record(&mut tx, event).await?;
         tx.commit().await.map_err(platform::db::DbError::from)?;
         Ok::<_, anyhow::Error>((vault.data_keys, totp))

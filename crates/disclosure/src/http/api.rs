@@ -90,7 +90,10 @@ pub(super) async fn submit(
         Err(err) => {
             return ApiError::new(
                 ProblemKind::BadRequest,
-                format!("the report's fields have the wrong types: {}", kind_of(&err)),
+                format!(
+                    "the report's fields have the wrong types: {}",
+                    kind_of(&err)
+                ),
             )
             .into_response();
         }
@@ -118,7 +121,10 @@ pub(super) async fn submit(
                     (
                         StatusCode::CREATED,
                         [
-                            (header::LOCATION, format!("/api/v1/reports/{}", sent.report.id)),
+                            (
+                                header::LOCATION,
+                                format!("/api/v1/reports/{}", sent.report.id),
+                            ),
                             (header::CACHE_CONTROL, "no-store".to_owned()),
                         ],
                         axum::Json(ReportJson::of(&sent.report, Some(url))),
@@ -143,7 +149,10 @@ pub(super) async fn get(
         )
         .into_response();
     }
-    match disclosure.report_for_token(&token.token_id, &token.user_id, &id).await {
+    match disclosure
+        .report_for_token(&token.token_id, &token.user_id, &id)
+        .await
+    {
         Ok(report) => axum::Json(ReportJson::of(&report, None)).into_response(),
         Err(err) => problem(err),
     }
@@ -172,7 +181,9 @@ fn rate_limited(limit: u32, retry_after_secs: u64) -> Response {
     headers.insert("ratelimit-reset", retry_after_secs.into());
     headers.insert(
         "ratelimit-policy",
-        format!("{limit};w=3600").parse().unwrap_or_else(|_| 0u32.into()),
+        format!("{limit};w=3600")
+            .parse()
+            .unwrap_or_else(|_| 0u32.into()),
     );
     response
 }
@@ -199,8 +210,11 @@ fn problem(err: DisclosureError) -> Response {
         .retry_after(1),
         DisclosureError::Db(platform::db::DbError::Unavailable(err)) => {
             tracing::warn!(error = %err, "database unavailable");
-            ApiError::new(ProblemKind::Unavailable, "the database is busy; try again shortly")
-                .retry_after(1)
+            ApiError::new(
+                ProblemKind::Unavailable,
+                "the database is busy; try again shortly",
+            )
+            .retry_after(1)
         }
         err @ (DisclosureError::Db(_) | DisclosureError::Mail(_)) => ApiError::internal(&err),
     };

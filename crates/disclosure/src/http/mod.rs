@@ -2,8 +2,9 @@
 //! form, the researcher's private tracking pages, the Hall of Fame, advisories), the intake
 //! API, and the security team's console on the staff listener.
 
-pub mod openapi;
 mod api;
+mod files;
+pub mod openapi;
 mod public;
 mod respond;
 mod staff;
@@ -25,16 +26,42 @@ where
     Router::new()
         .route("/.well-known/security.txt", get(public::security_txt))
         .route("/security/policy", get(public::policy))
-        .route("/security/report", get(public::report_form).post(public::submit))
+        .route(
+            "/security/report",
+            get(public::report_form).post(public::submit),
+        )
         .route("/security/hall-of-fame", get(public::hall_of_fame))
         .route("/security/advisories", get(public::advisories))
         .route("/security/advisories/{id}", get(public::advisory))
         .route("/security/reports/track/{secret}", get(track::show))
-        .route("/security/reports/track/{secret}/messages", post(track::reply))
-        .route("/security/reports/track/{secret}/credit", post(track::credit))
-        .route("/security/reports/track/{secret}/link", post(track::replace_link))
-        .route("/security/reports/track/{secret}/revoke", post(track::revoke))
-        .route("/security/reports/track/{secret}/withdraw", post(track::withdraw))
+        .route(
+            "/security/reports/track/{secret}/messages",
+            post(track::reply),
+        )
+        .route(
+            "/security/reports/track/{secret}/credit",
+            post(track::credit),
+        )
+        .route(
+            "/security/reports/track/{secret}/link",
+            post(track::replace_link),
+        )
+        .route(
+            "/security/reports/track/{secret}/revoke",
+            post(track::revoke),
+        )
+        .route(
+            "/security/reports/track/{secret}/withdraw",
+            post(track::withdraw),
+        )
+        .route(
+            "/security/reports/track/{secret}/attachments",
+            post(track::attach),
+        )
+        .route(
+            "/security/reports/track/{secret}/attachments/{attachment}",
+            get(track::attachment),
+        )
 }
 
 /// The intake API: `POST /api/v1/reports` (anonymous or a `reports:write` token) and
@@ -61,9 +88,29 @@ where
     Router::new()
         .route("/staff/security/reports", get(staff::queue))
         .route("/staff/security/reports/{id}", get(staff::show))
-        .route("/staff/security/reports/{id}/state", post(staff::change_state))
-        .route("/staff/security/reports/{id}/messages", post(staff::message))
-        .route("/staff/security/reports/{id}/severity", post(staff::change_severity))
+        .route(
+            "/staff/security/reports/{id}/state",
+            post(staff::change_state),
+        )
+        .route(
+            "/staff/security/reports/{id}/messages",
+            post(staff::message),
+        )
+        .route(
+            "/staff/security/reports/{id}/severity",
+            post(staff::change_severity),
+        )
         .route("/staff/security/reports/{id}/embargo", post(staff::embargo))
-        .route("/staff/security/policy", get(staff::policy_form).post(staff::save_policy))
+        .route(
+            "/staff/security/reports/{id}/attachments",
+            post(staff::attach),
+        )
+        .route(
+            "/staff/security/reports/{id}/attachments/{attachment}",
+            get(staff::attachment),
+        )
+        .route(
+            "/staff/security/policy",
+            get(staff::policy_form).post(staff::save_policy),
+        )
 }

@@ -116,7 +116,12 @@ fn form_page(csrf: String, fields: ReportFields, form: FormState) -> ReportFormP
         texts: vec![
             ("impact", "Impact: what an attacker gains", 4, fields.impact),
             ("steps", "Steps to reproduce", 6, fields.steps),
-            ("proof_of_concept", "Proof of concept (optional)", 6, fields.proof_of_concept),
+            (
+                "proof_of_concept",
+                "Proof of concept (optional)",
+                6,
+                fields.proof_of_concept,
+            ),
         ],
         input: Typed {
             title: fields.title,

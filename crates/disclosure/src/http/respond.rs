@@ -78,7 +78,9 @@ pub(super) fn failure(err: DisclosureError) -> Response {
             errors
                 .iter()
                 .next()
-                .map_or_else(String::new, |(field, message)| format!("{field}: {message}")),
+                .map_or_else(String::new, |(field, message)| {
+                    format!("{field}: {message}")
+                }),
         ),
         DisclosureError::Transition(err) => (StatusCode::CONFLICT, err.to_string()),
         DisclosureError::BadInput(message) => (StatusCode::BAD_REQUEST, message),
@@ -90,10 +92,9 @@ pub(super) fn failure(err: DisclosureError) -> Response {
                 "Too many reports from here in the last hour; try again later",
             )
                 .into_response();
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                HeaderValue::from(retry_after_secs),
-            );
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
             return response;
         }
         DisclosureError::AuditUnavailable => return unavailable(),

@@ -69,6 +69,7 @@ pub(super) async fn queue(
 #[template(path = "staff_report.html")]
 struct ReportPage {
     report: ReportView,
+    base: String,
     csrf: String,
     form: FormState,
     next_states: Vec<(&'static str, &'static str)>,
@@ -91,11 +92,15 @@ async fn report_page(
             page(
                 status,
                 &ReportPage {
+                    base: format!("/staff/security/reports/{}", report.id),
                     report,
                     csrf,
                     form,
                     next_states,
-                    severities: Severity::ALL.iter().map(|s| (s.as_str(), s.label())).collect(),
+                    severities: Severity::ALL
+                        .iter()
+                        .map(|s| (s.as_str(), s.label()))
+                        .collect(),
                 },
             )
         }
@@ -109,7 +114,15 @@ pub(super) async fn show(
     Path(id): Path<String>,
     Csrf(csrf): Csrf,
 ) -> Response {
-    report_page(&disclosure, &member, &id, csrf, StatusCode::OK, FormState::default()).await
+    report_page(
+        &disclosure,
+        &member,
+        &id,
+        csrf,
+        StatusCode::OK,
+        FormState::default(),
+    )
+    .await
 }
 
 /// After a change: back to the report, or the report again with what to fix.
@@ -194,7 +207,9 @@ pub(super) async fn message(
     Form(form): Form<MessageForm>,
 ) -> Response {
     let internal = form.internal.as_deref() == Some("true");
-    let result = disclosure.team_message(&member, &id, &form.body, internal).await;
+    let result = disclosure
+        .team_message(&member, &id, &form.body, internal)
+        .await;
     after(&disclosure, &member, &id, csrf, result).await
 }
 
@@ -307,4 +322,32 @@ fn invalid(field: &str, message: &str) -> DisclosureError {
     let mut errors = crate::model::report::ReportErrors::default();
     errors.insert(field, message);
     DisclosureError::Invalid(errors)
+}
+
+pub(super) async fn attach(
+    State(disclosure): State<Disclosure>,
+    SecurityTeam(member): SecurityTeam,
+    Path(id): Path<String>,
+    multipart: axum::extract::Multipart,
+) -> Response {
+    let holder = crate::service::Holder::Team {
+        member: &member,
+        report_id: &id,
+    };
+    match super::files::upload(&disclosure, holder, multipart).await {
+        Ok(()) => Redirect::to(&format!("/staff/security/reports/{id}")).into_response(),
+        Err(response) => response,
+    }
+}
+
+pub(super) async fn attachment(
+    State(disclosure): State<Disclosure>,
+    SecurityTeam(member): SecurityTeam,
+    Path((id, attachment_id)): Path<(String, String)>,
+) -> Response {
+    let holder = crate::service::Holder::Team {
+        member: &member,
+        report_id: &id,
+    };
+    super::files::download(&disclosure, holder, &attachment_id).await
 }

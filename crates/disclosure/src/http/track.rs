@@ -25,7 +25,10 @@ struct TrackPage {
 fn private(mut response: Response) -> Response {
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     response
 }
 
@@ -164,4 +167,24 @@ pub(super) async fn withdraw(
         Ok(_) => Redirect::to(&base(&secret)).into_response(),
         Err(err) => failure(err),
     }
+}
+
+pub(super) async fn attach(
+    State(disclosure): State<Disclosure>,
+    Path(secret): Path<String>,
+    multipart: axum::extract::Multipart,
+) -> Response {
+    let holder = crate::service::Holder::Researcher { secret: &secret };
+    match super::files::upload(&disclosure, holder, multipart).await {
+        Ok(()) => Redirect::to(&base(&secret)).into_response(),
+        Err(response) => response,
+    }
+}
+
+pub(super) async fn attachment(
+    State(disclosure): State<Disclosure>,
+    Path((secret, attachment_id)): Path<(String, String)>,
+) -> Response {
+    let holder = crate::service::Holder::Researcher { secret: &secret };
+    super::files::download(&disclosure, holder, &attachment_id).await
 }

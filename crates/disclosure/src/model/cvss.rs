@@ -339,7 +339,11 @@ mod tests {
         // CVE-2014-3566, SSLv3 POODLE.
         check_v3("CVSS:3.1/AV:N/AC:H/PR:N/UI:R/S:U/C:L/I:N/A:N", 3.1, Low);
         // CVE-2012-1516, VMware guest to host escape.
-        check_v3("CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:C/C:H/I:H/A:H", 9.9, Critical);
+        check_v3(
+            "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:C/C:H/I:H/A:H",
+            9.9,
+            Critical,
+        );
         // CVE-2009-0783, Apache Tomcat XML parser.
         check_v3("CVSS:3.1/AV:L/AC:L/PR:H/UI:N/S:U/C:L/I:L/A:L", 4.2, Medium);
         // CVE-2012-0384, Cisco IOS command execution (PR:H in the 3.1 edition).
@@ -347,15 +351,27 @@ mod tests {
         // CVE-2014-0160, OpenSSL Heartbleed.
         check_v3("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N", 7.5, High);
         // CVE-2014-6271, GNU Bash Shellshock.
-        check_v3("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", 9.8, Critical);
+        check_v3(
+            "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+            9.8,
+            Critical,
+        );
         // CVE-2008-1447, DNS Kaminsky bug.
         check_v3("CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:C/C:N/I:H/A:N", 6.8, Medium);
         // CVE-2014-2005, Sophos login screen bypass.
         check_v3("CVSS:3.1/AV:P/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", 6.8, Medium);
         // CVE-2013-6014, Juniper proxy ARP denial of service.
-        check_v3("CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:C/C:H/I:N/A:H", 9.3, Critical);
+        check_v3(
+            "CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:C/C:H/I:N/A:H",
+            9.3,
+            Critical,
+        );
         // CVE-2019-7551, Cantemo Portal stored cross-site scripting.
-        check_v3("CVSS:3.1/AV:N/AC:L/PR:L/UI:R/S:C/C:H/I:H/A:H", 9.0, Critical);
+        check_v3(
+            "CVSS:3.1/AV:N/AC:L/PR:L/UI:R/S:C/C:H/I:H/A:H",
+            9.0,
+            Critical,
+        );
         // CVE-2015-0970, SearchBlox cross-site request forgery.
         check_v3("CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H", 8.8, High);
     }
@@ -366,25 +382,69 @@ mod tests {
     #[test]
     fn cvss_4_0_scores_match_first_published_examples() {
         use Rating::*;
-        check_v4("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", 9.3, Critical);
-        check_v4("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H", 10.0, Critical);
-        check_v4("CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", 8.5, High);
+        check_v4(
+            "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+            9.3,
+            Critical,
+        );
+        check_v4(
+            "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H",
+            10.0,
+            Critical,
+        );
+        check_v4(
+            "CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+            8.5,
+            High,
+        );
         // CVE-2022-41741, nginx mp4 module: attack requirements present.
-        check_v4("CVSS:4.0/AV:L/AC:L/AT:P/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", 7.3, High);
+        check_v4(
+            "CVSS:4.0/AV:L/AC:L/AT:P/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+            7.3,
+            High,
+        );
         // CVE-2020-3549, Cisco Firepower.
-        check_v4("CVSS:4.0/AV:N/AC:L/AT:P/PR:N/UI:P/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", 7.7, High);
+        check_v4(
+            "CVSS:4.0/AV:N/AC:L/AT:P/PR:N/UI:P/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+            7.7,
+            High,
+        );
         // CVE-2023-3089, OpenShift FIPS mode.
-        check_v4("CVSS:4.0/AV:N/AC:L/AT:P/PR:N/UI:N/VC:H/VI:L/VA:L/SC:N/SI:N/SA:N", 8.3, High);
+        check_v4(
+            "CVSS:4.0/AV:N/AC:L/AT:P/PR:N/UI:N/VC:H/VI:L/VA:L/SC:N/SI:N/SA:N",
+            8.3,
+            High,
+        );
         // CVE-2021-44714, Adobe Acrobat Reader: active user interaction.
-        check_v4("CVSS:4.0/AV:L/AC:L/AT:N/PR:N/UI:A/VC:L/VI:N/VA:N/SC:N/SI:N/SA:N", 4.6, Medium);
+        check_v4(
+            "CVSS:4.0/AV:L/AC:L/AT:N/PR:N/UI:A/VC:L/VI:N/VA:N/SC:N/SI:N/SA:N",
+            4.6,
+            Medium,
+        );
         // CVE-2022-22186, Juniper: impact on subsequent systems only.
-        check_v4("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:L/SI:L/SA:N", 6.9, Medium);
+        check_v4(
+            "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:L/SI:L/SA:N",
+            6.9,
+            Medium,
+        );
         // CVE-2023-21989, Oracle VirtualBox.
-        check_v4("CVSS:4.0/AV:L/AC:L/AT:N/PR:H/UI:N/VC:N/VI:N/VA:N/SC:H/SI:N/SA:N", 5.9, Medium);
+        check_v4(
+            "CVSS:4.0/AV:L/AC:L/AT:N/PR:H/UI:N/VC:N/VI:N/VA:N/SC:H/SI:N/SA:N",
+            5.9,
+            Medium,
+        );
         // CVE-2020-3947, VMware Workstation.
-        check_v4("CVSS:4.0/AV:L/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H", 9.4, Critical);
+        check_v4(
+            "CVSS:4.0/AV:L/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H",
+            9.4,
+            Critical,
+        );
         // CVE-2013-6014, Juniper proxy ARP, rescored in 4.0.
-        check_v4("CVSS:4.0/AV:A/AC:L/AT:N/PR:N/UI:N/VC:N/VI:L/VA:N/SC:H/SI:N/SA:H", 6.4, Medium);
+        check_v4(
+            "CVSS:4.0/AV:A/AC:L/AT:N/PR:N/UI:N/VC:N/VI:L/VA:N/SC:H/SI:N/SA:H",
+            6.4,
+            Medium,
+        );
     }
 
     #[test]
@@ -398,7 +458,10 @@ mod tests {
     #[test]
     fn vectors_are_normalised_to_upper_case_and_the_specifications_order() {
         let scored = score_v3(" cvss:3.1/s:u/av:n/ac:l/pr:n/ui:n/c:h/i:n/a:n\n").unwrap();
-        assert_eq!(scored.vector(), "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N");
+        assert_eq!(
+            scored.vector(),
+            "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N"
+        );
         assert_eq!(scored.score(), 7.5);
     }
 
@@ -406,7 +469,10 @@ mod tests {
     fn cvss_3_0_vectors_are_scored_and_keep_their_version() {
         let scored = score_v3("CVSS:3.0/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N").unwrap();
         assert_eq!(scored.version(), CvssVersion::V3_0);
-        assert_eq!(scored.vector(), "CVSS:3.0/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N");
+        assert_eq!(
+            scored.vector(),
+            "CVSS:3.0/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N"
+        );
         assert_eq!(scored.score(), 6.1);
     }
 

@@ -19,8 +19,31 @@ pub const MAX_POLICY_BYTES: usize = 100 * 1024;
 
 /// The tags the rendered policy may hold: what CommonMark and its tables produce, less images.
 const TAGS: &[&str] = &[
-    "h1", "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "ul", "ol", "li", "em", "strong", "del",
-    "code", "pre", "blockquote", "a", "table", "thead", "tbody", "tr", "th", "td",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "p",
+    "br",
+    "hr",
+    "ul",
+    "ol",
+    "li",
+    "em",
+    "strong",
+    "del",
+    "code",
+    "pre",
+    "blockquote",
+    "a",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
 ];
 
 static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
@@ -42,8 +65,11 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
 
 /// The policy's HTML, safe to place in a page as it is.
 pub fn render_markdown(source: &str) -> String {
-    let events = Parser::new_ext(source, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH)
-        .filter(|event| !matches!(event, Event::Html(_) | Event::InlineHtml(_)));
+    let events = Parser::new_ext(
+        source,
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH,
+    )
+    .filter(|event| !matches!(event, Event::Html(_) | Event::InlineHtml(_)));
     let mut html = String::with_capacity(source.len() * 2);
     pulldown_cmark::html::push_html(&mut html, events);
     SANITIZER.clean(&html).to_string()
@@ -77,14 +103,23 @@ mod tests {
 
     #[test]
     fn markdown_structure_survives() {
-        check("# Scope\n\nSome *text*.", "<h1>Scope</h1>\n<p>Some <em>text</em>.</p>");
+        check(
+            "# Scope\n\nSome *text*.",
+            "<h1>Scope</h1>\n<p>Some <em>text</em>.</p>",
+        );
         check(
             "## Rules\n\n- one\n- **two**\n\n3. three",
             "<h2>Rules</h2>\n<ul>\n<li>one</li>\n<li><strong>two</strong></li>\n</ul>\n\
              <ol start=\"3\">\n<li>three</li>\n</ol>",
         );
-        check("> quoted `code`", "<blockquote>\n<p>quoted <code>code</code></p>\n</blockquote>");
-        check("```\nlet x = 1;\n```", "<pre><code>let x = 1;\n</code></pre>");
+        check(
+            "> quoted `code`",
+            "<blockquote>\n<p>quoted <code>code</code></p>\n</blockquote>",
+        );
+        check(
+            "```\nlet x = 1;\n```",
+            "<pre><code>let x = 1;\n</code></pre>",
+        );
         check(
             "| a | b |\n|---|---|\n| 1 | 2 |",
             "<table><thead><tr><th>a</th><th>b</th></tr></thead><tbody>\n\
@@ -128,8 +163,17 @@ mod tests {
         for attack in attacks {
             let html = render_markdown(attack).to_ascii_lowercase();
             for forbidden in [
-                "<script", "<img", "<iframe", "<div", "href=\"javascript:", "href=\"data:",
-                "src=", "onerror", "onclick", "onmouseover", "style=",
+                "<script",
+                "<img",
+                "<iframe",
+                "<div",
+                "href=\"javascript:",
+                "href=\"data:",
+                "src=",
+                "onerror",
+                "onclick",
+                "onmouseover",
+                "style=",
             ] {
                 assert!(!html.contains(forbidden), "{attack} gave {html}");
             }
@@ -147,9 +191,19 @@ mod tests {
     fn the_default_policy_is_valid_and_short() {
         assert_eq!(validate_policy(DEFAULT_POLICY), Ok(()));
         assert!(DEFAULT_POLICY.lines().count() <= 150);
+        // The policy speaks of the service, not of how it is built.
         let lower = DEFAULT_POLICY.to_lowercase();
-        for word in [" ai ", "artificial intelligence", "rust", "axum", "sqlx", "llm"] {
-            assert!(!lower.contains(word), "the policy mentions {word:?}");
+        let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).collect();
+        for word in [
+            "ai",
+            "rust",
+            "axum",
+            "sqlx",
+            "llm",
+            "artificial",
+            "generated",
+        ] {
+            assert!(!words.contains(&word), "the policy mentions {word:?}");
         }
     }
 
@@ -198,7 +252,11 @@ mod tests {
             "<td>Low</td><td>90 days</td>",
             "Hall of Fame, with your consent",
         ];
-        for phrase in accepted_classes.iter().chain(&rules).chain(&reporting_and_commitments) {
+        for phrase in accepted_classes
+            .iter()
+            .chain(&rules)
+            .chain(&reporting_and_commitments)
+        {
             assert!(html.contains(phrase), "missing {phrase:?}");
         }
         assert!(!html.contains("<script") && !html.contains("style="));
@@ -207,9 +265,15 @@ mod tests {
     #[test]
     fn policies_that_are_empty_too_long_or_hold_nul_are_refused() {
         assert_eq!(validate_policy(""), Err("the policy is empty".to_owned()));
-        assert_eq!(validate_policy(" \n\t"), Err("the policy is empty".to_owned()));
+        assert_eq!(
+            validate_policy(" \n\t"),
+            Err("the policy is empty".to_owned())
+        );
         let long = "a".repeat(MAX_POLICY_BYTES + 1);
-        assert_eq!(validate_policy(&long), Err("the policy is longer than 100 KiB".to_owned()));
+        assert_eq!(
+            validate_policy(&long),
+            Err("the policy is longer than 100 KiB".to_owned())
+        );
         assert_eq!(validate_policy(&"a".repeat(MAX_POLICY_BYTES)), Ok(()));
         assert_eq!(
             validate_policy("# Policy\0"),

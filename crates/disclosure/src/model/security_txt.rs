@@ -118,7 +118,10 @@ pub fn render(settings: &SecurityTxtSettings, now: Timestamp, lifetime_days: u32
         field("Encryption", encryption);
     }
     field("Acknowledgments", &settings.acknowledgments_url);
-    field("Preferred-Languages", &settings.preferred_languages.join(", "));
+    field(
+        "Preferred-Languages",
+        &settings.preferred_languages.join(", "),
+    );
     field("Canonical", &settings.canonical_url);
     field("Policy", &settings.policy_url);
     out
@@ -128,9 +131,15 @@ pub fn render(settings: &SecurityTxtSettings, now: Timestamp, lifetime_days: u32
 /// holds for at least the lifetime, unless that would pass the 365-day ceiling.
 fn whole_second_after(now: Timestamp, days: u32) -> Timestamp {
     let exact = now.plus(Duration::from_secs(u64::from(days) * 86_400));
-    let ceiling = now.as_millis().saturating_add(i64::from(MAX_LIFETIME_DAYS) * DAY_MILLIS);
+    let ceiling = now
+        .as_millis()
+        .saturating_add(i64::from(MAX_LIFETIME_DAYS) * DAY_MILLIS);
     let down = exact.as_millis() - exact.as_millis().rem_euclid(1000);
-    let up = if down == exact.as_millis() { down } else { down.saturating_add(1000) };
+    let up = if down == exact.as_millis() {
+        down
+    } else {
+        down.saturating_add(1000)
+    };
     Timestamp::from_millis(if up <= ceiling { up } else { down })
 }
 
@@ -176,7 +185,8 @@ fn is_language_tag(tag: &str) -> bool {
         .next()
         .is_some_and(|l| (2..=8).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_alphabetic()));
     language_ok
-        && subtags.all(|s| (1..=8).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric()))
+        && subtags
+            .all(|s| (1..=8).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 #[cfg(test)]
@@ -199,7 +209,10 @@ mod tests {
     const NOW: Timestamp = Timestamp::from_millis(1_796_025_600_250);
 
     fn expires_of(text: &str) -> Timestamp {
-        let line = text.lines().find_map(|l| l.strip_prefix("Expires: ")).unwrap();
+        let line = text
+            .lines()
+            .find_map(|l| l.strip_prefix("Expires: "))
+            .unwrap();
         Timestamp::parse_rfc3339(line).unwrap()
     }
 
@@ -229,8 +242,13 @@ mod tests {
     fn every_line_is_a_comment_or_a_known_field_with_one_space_after_the_colon() {
         let text = render(&SecurityTxtSettings::new(fields()).unwrap(), NOW, 30);
         let known = [
-            "Contact", "Expires", "Encryption", "Acknowledgments", "Preferred-Languages",
-            "Canonical", "Policy",
+            "Contact",
+            "Expires",
+            "Encryption",
+            "Acknowledgments",
+            "Preferred-Languages",
+            "Canonical",
+            "Policy",
         ];
         for line in text.lines() {
             if line.starts_with('#') {
@@ -260,7 +278,10 @@ mod tests {
             let ahead = expires - NOW.as_millis();
             assert!(ahead >= DAY_MILLIS, "lifetime {lifetime}: {ahead} ms");
             assert!(ahead <= 365 * DAY_MILLIS, "lifetime {lifetime}: {ahead} ms");
-            assert!((ahead - days * DAY_MILLIS).abs() < 1000, "lifetime {lifetime}");
+            assert!(
+                (ahead - days * DAY_MILLIS).abs() < 1000,
+                "lifetime {lifetime}"
+            );
         }
     }
 
@@ -276,23 +297,34 @@ mod tests {
     #[test]
     fn values_with_line_breaks_or_spaces_are_refused() {
         let forged = "https://rampart.example.com/report\nContact: https://evil.example";
-        for bad in [forged, "https://rampart.example.com/a\rb", "https://x.example/a b"] {
+        for bad in [
+            forged,
+            "https://rampart.example.com/a\rb",
+            "https://x.example/a b",
+        ] {
             let mut given = fields();
             given.contact_url = bad.to_owned();
             assert_eq!(
                 SecurityTxtSettings::new(given),
-                Err(SecurityTxtError::Whitespace { field: "contact_url" })
+                Err(SecurityTxtError::Whitespace {
+                    field: "contact_url"
+                })
             );
         }
         let mut given = fields();
         given.contact_email = Some("security@example.com\r\nExpires: never".to_owned());
         assert_eq!(
             SecurityTxtSettings::new(given),
-            Err(SecurityTxtError::Whitespace { field: "contact_email" })
+            Err(SecurityTxtError::Whitespace {
+                field: "contact_email"
+            })
         );
         let mut given = fields();
         given.preferred_languages = vec!["en\nPolicy: x".to_owned()];
-        assert_eq!(SecurityTxtSettings::new(given), Err(SecurityTxtError::NotLanguageTag));
+        assert_eq!(
+            SecurityTxtSettings::new(given),
+            Err(SecurityTxtError::NotLanguageTag)
+        );
     }
 
     #[test]
@@ -302,14 +334,17 @@ mod tests {
             "/security/policy",
             "javascript:alert(1)",
             "mailto:security@example.com",
-            "https:///nohost",
+            "https://",
+            "https://:443/",
         ];
         for bad in cases {
             let mut given = fields();
             given.policy_url = bad.to_owned();
             assert_eq!(
                 SecurityTxtSettings::new(given),
-                Err(SecurityTxtError::NotHttps { field: "policy_url" }),
+                Err(SecurityTxtError::NotHttps {
+                    field: "policy_url"
+                }),
                 "{bad}"
             );
         }
@@ -317,7 +352,9 @@ mod tests {
         given.encryption_url = Some("ftp://rampart.example.com/key.asc".to_owned());
         assert_eq!(
             SecurityTxtSettings::new(given),
-            Err(SecurityTxtError::NotHttps { field: "encryption_url" })
+            Err(SecurityTxtError::NotHttps {
+                field: "encryption_url"
+            })
         );
     }
 
@@ -325,7 +362,10 @@ mod tests {
     fn the_canonical_url_must_be_the_well_known_location() {
         let mut given = fields();
         given.canonical_url = "https://rampart.example.com/security.txt".to_owned();
-        assert_eq!(SecurityTxtSettings::new(given), Err(SecurityTxtError::NotWellKnown));
+        assert_eq!(
+            SecurityTxtSettings::new(given),
+            Err(SecurityTxtError::NotWellKnown)
+        );
     }
 
     #[test]
@@ -339,10 +379,20 @@ mod tests {
             let text = render(&SecurityTxtSettings::new(given).unwrap(), NOW, 30);
             assert!(text.contains(&format!("\nContact: {contact}\n")));
         }
-        for bad in ["security", "@example.com", "a@b@example.com", "a@example", "a@x.com?cc=b@y.com"] {
+        for bad in [
+            "security",
+            "@example.com",
+            "a@b@example.com",
+            "a@example",
+            "a@x.com?cc=b@y.com",
+        ] {
             let mut given = fields();
             given.contact_email = Some(bad.to_owned());
-            assert_eq!(SecurityTxtSettings::new(given), Err(SecurityTxtError::NotEmail), "{bad}");
+            assert_eq!(
+                SecurityTxtSettings::new(given),
+                Err(SecurityTxtError::NotEmail),
+                "{bad}"
+            );
         }
     }
 }

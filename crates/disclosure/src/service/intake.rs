@@ -18,8 +18,8 @@ use crate::model::cvss::{score_v3, score_v4};
 use crate::model::lifecycle::{Mover, State};
 use crate::model::report::{ReportErrors, ReportInput, ValidReport};
 use crate::store::messages::{self, MessageRecord};
-use crate::store::{pauses, reports};
 use crate::store::reports::ReportRecord;
+use crate::store::{pauses, reports};
 
 const HOUR: Duration = Duration::from_secs(3600);
 
@@ -126,7 +126,14 @@ impl Disclosure {
         crate::model::lifecycle::check(State::New, State::Acknowledged, Mover::System)?;
         record.state = State::Acknowledged.as_str().to_owned();
         reports::update(&mut tx, &record).await?;
-        let view = ReportView::of(record.clone(), Vec::new(), &self.inner.calendar, &self.inner.targets, &[], now);
+        let view = ReportView::of(
+            record.clone(),
+            Vec::new(),
+            &self.inner.calendar,
+            &self.inner.targets,
+            &[],
+            now,
+        );
         let acknowledgement = self.acknowledgement_text(&view);
         messages::insert(
             &mut tx,
@@ -197,7 +204,11 @@ impl Disclosure {
     }
 
     /// At most `disclosure.reports_per_hour` reports an hour per address or token.
-    async fn check_rate(&self, submitter: &Submitter, now: Timestamp) -> Result<(), DisclosureError> {
+    async fn check_rate(
+        &self,
+        submitter: &Submitter,
+        now: Timestamp,
+    ) -> Result<(), DisclosureError> {
         let limit = self.inner.config.reports_per_hour as usize;
         let hour_ago = Timestamp::from_millis(now.as_millis() - HOUR.as_millis() as i64);
         let refused = DisclosureError::RateLimited {
@@ -253,12 +264,18 @@ impl Disclosure {
 
     /// The researcher answers on the thread; a report that waited on them goes back to
     /// triage and its clocks run again.
-    pub async fn researcher_reply(&self, secret: &str, body: &str) -> Result<ReportView, DisclosureError> {
+    pub async fn researcher_reply(
+        &self,
+        secret: &str,
+        body: &str,
+    ) -> Result<ReportView, DisclosureError> {
         let body = message_body(body)?;
         let id = self.report_of_link(secret).await?;
         let now = self.now();
         let mut tx = self.db().begin().await?;
-        let mut record = reports::get(&mut tx, &id).await?.ok_or(DisclosureError::NotFound)?;
+        let mut record = reports::get(&mut tx, &id)
+            .await?
+            .ok_or(DisclosureError::NotFound)?;
         let state = State::parse(&record.state).ok_or(DisclosureError::NotFound)?;
         if !state.is_open() {
             return Err(DisclosureError::BadInput(
@@ -307,7 +324,9 @@ impl Disclosure {
         let id = self.report_of_link(secret).await?;
         let now = self.now();
         let mut tx = self.db().begin().await?;
-        let mut record = reports::get(&mut tx, &id).await?.ok_or(DisclosureError::NotFound)?;
+        let mut record = reports::get(&mut tx, &id)
+            .await?
+            .ok_or(DisclosureError::NotFound)?;
         let from = State::parse(&record.state).ok_or(DisclosureError::NotFound)?;
         let to = State::Closed(crate::model::lifecycle::Closure::Withdrawn);
         crate::model::lifecycle::check(from, to, Mover::Researcher)?;
@@ -366,7 +385,9 @@ impl Disclosure {
         let choice = credit.validate().map_err(DisclosureError::Invalid)?;
         let now = self.now();
         let mut tx = self.db().begin().await?;
-        let mut record = reports::get(&mut tx, &id).await?.ok_or(DisclosureError::NotFound)?;
+        let mut record = reports::get(&mut tx, &id)
+            .await?
+            .ok_or(DisclosureError::NotFound)?;
         let changed = choice.apply(&mut record);
         record.updated_at = now.as_millis();
         reports::update(&mut tx, &record).await?;
@@ -413,7 +434,7 @@ impl Disclosure {
         Ok(view)
     }
 
-    async fn report_of_link(&self, secret: &str) -> Result<String, DisclosureError> {
+    pub(super) async fn report_of_link(&self, secret: &str) -> Result<String, DisclosureError> {
         // The shape is checked before any look-up: `trk_` and 64 hex digits.
         let well_formed = secret
             .strip_prefix("trk_")
@@ -433,20 +454,29 @@ impl Disclosure {
         self.view(id, false).await
     }
 
-    pub(super) async fn view(&self, id: &str, with_internal: bool) -> Result<ReportView, DisclosureError> {
+    pub(super) async fn view(
+        &self,
+        id: &str,
+        with_internal: bool,
+    ) -> Result<ReportView, DisclosureError> {
         let mut conn = self.db().connection().await?;
-        let record = reports::get(&mut conn, id).await?.ok_or(DisclosureError::NotFound)?;
+        let record = reports::get(&mut conn, id)
+            .await?
+            .ok_or(DisclosureError::NotFound)?;
         let thread = messages::of_report(&mut conn, id, with_internal).await?;
         let paused = pauses::of_report(&mut conn, id).await?;
+        let files = crate::store::attachments::of_report(&mut conn, id).await?;
         let messages = thread.into_iter().map(MessageView::of).collect();
-        Ok(ReportView::of(
+        let mut view = ReportView::of(
             record,
             messages,
             &self.inner.calendar,
             &self.inner.targets,
             &paused,
             self.now(),
-        ))
+        );
+        view.attachments = files;
+        Ok(view)
     }
 }
 
@@ -458,7 +488,10 @@ pub(super) fn message_body(body: &str) -> Result<String, DisclosureError> {
         errors.insert("body", "write a message");
     } else if body.chars().count() > 20_000 {
         errors.insert("body", "a message holds at most 20000 characters");
-    } else if body.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+    } else if body
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
         errors.insert("body", "remove the control characters");
     }
     if errors.is_empty() {
@@ -475,7 +508,13 @@ pub(super) fn tenths(score: f64) -> i64 {
 /// The report's CVSS vectors, scored; an unscorable vector is a field error.
 fn scored_vectors(
     valid: &ValidReport,
-) -> Result<(Option<crate::model::cvss::CvssScore>, Option<crate::model::cvss::CvssScore>), DisclosureError> {
+) -> Result<
+    (
+        Option<crate::model::cvss::CvssScore>,
+        Option<crate::model::cvss::CvssScore>,
+    ),
+    DisclosureError,
+> {
     let mut errors = ReportErrors::default();
     let v3 = match valid.cvss_v3().map(score_v3) {
         Some(Ok(score)) => Some(score),

@@ -2,6 +2,7 @@
 //! entry inside it; the mail it sends is queued in the same transaction, so a report that
 //! was acknowledged was also told so.
 
+mod attachments;
 mod error;
 mod intake;
 mod public;
@@ -15,9 +16,11 @@ use std::sync::{Arc, Mutex};
 use audit::{Actor, AuditLog, Event};
 use platform::clock::{Clock, Timestamp};
 use platform::config::DisclosureConfig;
+use platform::crypto::MasterKey;
 use platform::db::Db;
 use platform::mail::{EnqueueError, Mailer, OutgoingMail, enqueue};
 
+pub use attachments::{Download, Holder, clean_filename, rewrap_attachments_key};
 pub use error::DisclosureError;
 pub use intake::{Submitted, Submitter};
 pub use public::{CreditChoice, HallOfFameEntry, gravatar_url};
@@ -34,6 +37,8 @@ pub struct DisclosureDeps {
     pub audit: AuditLog,
     pub clock: Arc<dyn Clock>,
     pub mailer: Mailer,
+    /// Seals the key that seals attachments.
+    pub master_key: Arc<MasterKey>,
     /// `https://host[:port]`, for the links in mail and security.txt.
     pub public_url: String,
     /// The staff console's address, for links in the team's mail.
@@ -51,6 +56,8 @@ struct Inner {
     audit: AuditLog,
     clock: Arc<dyn Clock>,
     mailer: Mailer,
+    master_key: Arc<MasterKey>,
+    attachments_key: tokio::sync::OnceCell<MasterKey>,
     public_url: String,
     staff_url: String,
     config: DisclosureConfig,
@@ -75,6 +82,8 @@ impl Disclosure {
                 audit: deps.audit,
                 clock: deps.clock,
                 mailer: deps.mailer,
+                master_key: deps.master_key,
+                attachments_key: tokio::sync::OnceCell::new(),
                 public_url: deps.public_url,
                 staff_url: deps.staff_url,
                 targets: targets(config),

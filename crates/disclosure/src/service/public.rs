@@ -9,8 +9,8 @@ use super::{Disclosure, DisclosureError};
 use crate::model::lifecycle::State;
 use crate::model::report::ReportErrors;
 use crate::model::security_txt;
-use crate::store::reports::{self, ReportRecord};
 use crate::store::policy;
+use crate::store::reports::{self, ReportRecord};
 
 /// A credited researcher as the Hall of Fame shows them.
 #[derive(Debug, Clone)]
@@ -46,7 +46,8 @@ pub struct CreditChoice {
 impl CreditChoice {
     pub(super) fn validate(self) -> Result<Self, ReportErrors> {
         let mut errors = ReportErrors::default();
-        let clean = |value: Option<String>| value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let clean =
+            |value: Option<String>| value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         let choice = Self {
             name: clean(self.name),
             organisation: clean(self.organisation),
@@ -87,7 +88,11 @@ impl CreditChoice {
         };
         set_flag("credit", &mut record.credit, self.credit);
         set_flag("show_email", &mut record.show_email, self.show_email);
-        set_flag("show_organisation", &mut record.show_organisation, self.show_organisation);
+        set_flag(
+            "show_organisation",
+            &mut record.show_organisation,
+            self.show_organisation,
+        );
         set_flag("show_link", &mut record.show_link, self.show_link);
         if self.name.is_some() && record.reporter_name != self.name {
             record.reporter_name = self.name;
@@ -112,9 +117,10 @@ impl Disclosure {
     /// The policy page's Markdown: the team's last edit, or the default policy.
     pub async fn policy_markdown(&self) -> Result<String, DisclosureError> {
         let mut conn = self.db().connection().await?;
-        Ok(policy::get(&mut conn)
-            .await?
-            .map_or_else(|| crate::model::policy::DEFAULT_POLICY.to_owned(), |(markdown, _)| markdown))
+        Ok(policy::get(&mut conn).await?.map_or_else(
+            || crate::model::policy::DEFAULT_POLICY.to_owned(),
+            |(markdown, _)| markdown,
+        ))
     }
 
     /// security.txt as of now: its Expires rolls forward with every request.
@@ -136,7 +142,7 @@ impl Disclosure {
             .filter(|r| r.credit)
             .filter_map(entry)
             .collect();
-        entries.sort_by(|a, b| b.credited_at.cmp(&a.credited_at));
+        entries.sort_by_key(|e| std::cmp::Reverse(e.credited_at));
         Ok(entries)
     }
 
@@ -176,13 +182,19 @@ fn entry(record: ReportRecord) -> Option<HallOfFameEntry> {
     Some(HallOfFameEntry {
         name,
         gravatar: email.as_deref().map(gravatar_url),
-        organisation: record.credit_organisation.clone().filter(|_| record.show_organisation),
+        organisation: record
+            .credit_organisation
+            .clone()
+            .filter(|_| record.show_organisation),
         email: email.filter(|_| record.show_email),
         link: record.credit_link.clone().filter(|_| record.show_link),
         title: record.title,
         severity: record.severity,
         credited_at: Timestamp::from_millis(
-            record.fixed_at.or(record.resolved_at).unwrap_or(record.updated_at),
+            record
+                .fixed_at
+                .or(record.resolved_at)
+                .unwrap_or(record.updated_at),
         ),
     })
 }
@@ -191,7 +203,10 @@ fn entry(record: ReportRecord) -> Option<HallOfFameEntry> {
 /// identicon when the person has no Gravatar.
 pub fn gravatar_url(email: &str) -> String {
     let digest = Sha256::digest(email.trim().to_lowercase().as_bytes());
-    format!("https://gravatar.com/avatar/{}?d=identicon&s=80", hex::encode(digest))
+    format!(
+        "https://gravatar.com/avatar/{}?d=identicon&s=80",
+        hex::encode(digest)
+    )
 }
 
 #[cfg(test)]

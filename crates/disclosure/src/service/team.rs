@@ -41,7 +41,11 @@ impl Disclosure {
     pub async fn queue(&self, _member: &TeamMember) -> Result<Vec<ReportView>, DisclosureError> {
         let ids: Vec<String> = {
             let mut conn = self.db().connection().await?;
-            reports::all(&mut conn, 500).await?.into_iter().map(|r| r.id).collect()
+            reports::all(&mut conn, 500)
+                .await?
+                .into_iter()
+                .map(|r| r.id)
+                .collect()
         };
         let mut views = Vec::with_capacity(ids.len());
         for id in ids {
@@ -82,7 +86,8 @@ impl Disclosure {
         let now = self.now();
         let mut tx = self.db().begin().await?;
         let mut record = self.locked(&mut tx, id).await?;
-        self.add_message(&mut tx, id, "team", internal, &body, now).await?;
+        self.add_message(&mut tx, id, "team", internal, &body, now)
+            .await?;
         if !internal && record.first_response_at.is_none() {
             record.first_response_at = Some(now.as_millis());
             record.updated_at = now.as_millis();
@@ -92,12 +97,22 @@ impl Disclosure {
             &mut tx,
             Event::new(self.staff_actor(member), "disclosure.report.message")
                 .resource("report", [id])
-                .details(if internal { "internal note" } else { "to the researcher" }),
+                .details(if internal {
+                    "internal note"
+                } else {
+                    "to the researcher"
+                }),
         )
         .await?;
         if !internal {
-            self.mail_researcher(&mut tx, &record, "The security team wrote to you", &body, now)
-                .await?;
+            self.mail_researcher(
+                &mut tx,
+                &record,
+                "The security team wrote to you",
+                &body,
+                now,
+            )
+            .await?;
         }
         tx.commit().await?;
         self.inner.mailer.notify();
@@ -142,9 +157,17 @@ impl Disclosure {
             }
             record.duplicate_of = Some(original.to_owned());
         }
-        if let Some(target) = change.fix_target.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        if let Some(target) = change
+            .fix_target
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
             if target.chars().count() > 200 {
-                return Err(invalid("fix_target", "write the target in at most 200 characters"));
+                return Err(invalid(
+                    "fix_target",
+                    "write the target in at most 200 characters",
+                ));
             }
             record.fix_target = Some(target.to_owned());
         }
@@ -157,7 +180,8 @@ impl Disclosure {
             text.push_str("\n\n");
             text.push_str(message);
         }
-        self.add_message(&mut tx, id, "team", false, &text, now).await?;
+        self.add_message(&mut tx, id, "team", false, &text, now)
+            .await?;
         self.record(
             &mut tx,
             Event::new(self.staff_actor(member), "disclosure.report.state")
@@ -165,8 +189,14 @@ impl Disclosure {
                 .details(format!("{} -> {}", from.as_str(), to.as_str())),
         )
         .await?;
-        self.mail_researcher(&mut tx, &record, &format!("Your report is now: {}", to.label()), &text, now)
-            .await?;
+        self.mail_researcher(
+            &mut tx,
+            &record,
+            &format!("Your report is now: {}", to.label()),
+            &text,
+            now,
+        )
+        .await?;
         if to == State::Resolved {
             self.tell_duplicates(&mut tx, id, now).await?;
         }
@@ -185,19 +215,26 @@ impl Disclosure {
     ) -> Result<(), DisclosureError> {
         let reason = reason.trim();
         if reason.is_empty() || reason.chars().count() > 2_000 {
-            return Err(invalid("reason", "say why the severity changes (at most 2000 characters)"));
+            return Err(invalid(
+                "reason",
+                "say why the severity changes (at most 2000 characters)",
+            ));
         }
         let now = self.now();
         let mut tx = self.db().begin().await?;
         let mut record = self.locked(&mut tx, id).await?;
         let Some(old) = record.severity.clone() else {
-            return Err(invalid("severity", "only an accepted report has a severity to change"));
+            return Err(invalid(
+                "severity",
+                "only an accepted report has a severity to change",
+            ));
         };
         record.severity = Some(severity.as_str().to_owned());
         record.updated_at = now.as_millis();
         reports::update(&mut tx, &record).await?;
         let text = format!("Severity changed to {}: {reason}", severity.label());
-        self.add_message(&mut tx, id, "team", false, &text, now).await?;
+        self.add_message(&mut tx, id, "team", false, &text, now)
+            .await?;
         self.record(
             &mut tx,
             Event::new(self.staff_actor(member), "disclosure.report.severity")
@@ -205,8 +242,14 @@ impl Disclosure {
                 .details(format!("{old} -> {}: {reason}", severity.as_str())),
         )
         .await?;
-        self.mail_researcher(&mut tx, &record, "The severity of your report changed", &text, now)
-            .await?;
+        self.mail_researcher(
+            &mut tx,
+            &record,
+            "The severity of your report changed",
+            &text,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         self.inner.mailer.notify();
         Ok(())
@@ -223,7 +266,10 @@ impl Disclosure {
     ) -> Result<(), DisclosureError> {
         let reason = reason.trim();
         if reason.chars().count() > 2_000 {
-            return Err(invalid("reason", "write the reason in at most 2000 characters"));
+            return Err(invalid(
+                "reason",
+                "write the reason in at most 2000 characters",
+            ));
         }
         let now = self.now();
         let mut tx = self.db().begin().await?;
@@ -239,7 +285,8 @@ impl Disclosure {
             text.push(' ');
             text.push_str(reason);
         }
-        self.add_message(&mut tx, id, "team", false, &text, now).await?;
+        self.add_message(&mut tx, id, "team", false, &text, now)
+            .await?;
         self.record(
             &mut tx,
             Event::new(self.staff_actor(member), "disclosure.report.embargo")
@@ -247,15 +294,25 @@ impl Disclosure {
                 .details(format!("disclose on {}", date.rfc3339())),
         )
         .await?;
-        self.mail_researcher(&mut tx, &record, "The disclosure date of your report", &text, now)
-            .await?;
+        self.mail_researcher(
+            &mut tx,
+            &record,
+            "The disclosure date of your report",
+            &text,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         self.inner.mailer.notify();
         Ok(())
     }
 
     /// Saves the policy page's Markdown.
-    pub async fn save_policy(&self, member: &TeamMember, markdown: &str) -> Result<(), DisclosureError> {
+    pub async fn save_policy(
+        &self,
+        member: &TeamMember,
+        markdown: &str,
+    ) -> Result<(), DisclosureError> {
         crate::model::policy::validate_policy(markdown)
             .map_err(|message| invalid("markdown", &message))?;
         let now = self.now();
@@ -308,9 +365,14 @@ impl Disclosure {
         let mut published = 0;
         for report in resolved {
             if report.disclose_on.is_some_and(|on| on <= now.as_millis()) {
-                self.move_by_system(&report.id, State::Resolved, State::Disclosed, now,
-                    "The agreed disclosure date has come: the advisory is published.")
-                    .await?;
+                self.move_by_system(
+                    &report.id,
+                    State::Resolved,
+                    State::Disclosed,
+                    now,
+                    "The agreed disclosure date has come: the advisory is published.",
+                )
+                .await?;
                 published += 1;
             }
         }
@@ -333,7 +395,8 @@ impl Disclosure {
         }
         lifecycle::check(from, to, Mover::System)?;
         self.apply(&mut tx, &mut record, from, to, now).await?;
-        self.add_message(&mut tx, id, "system", false, text, now).await?;
+        self.add_message(&mut tx, id, "system", false, text, now)
+            .await?;
         self.record(
             &mut tx,
             Event::new(Actor::system("disclosure"), "disclosure.report.state")
@@ -341,8 +404,14 @@ impl Disclosure {
                 .details(format!("{} -> {}", from.as_str(), to.as_str())),
         )
         .await?;
-        self.mail_researcher(&mut tx, &record, &format!("Your report is now: {}", to.label()), text, now)
-            .await?;
+        self.mail_researcher(
+            &mut tx,
+            &record,
+            &format!("Your report is now: {}", to.label()),
+            text,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         self.inner.mailer.notify();
         Ok(())
@@ -386,13 +455,29 @@ impl Disclosure {
     }
 
     /// Tells the reporters of duplicates that the original is resolved.
-    async fn tell_duplicates(&self, conn: &mut Conn, original: &str, now: Timestamp) -> Result<(), DisclosureError> {
-        let duplicates = reports::in_states(conn, &[State::Closed(Closure::Duplicate).as_str()]).await?;
-        for duplicate in duplicates.into_iter().filter(|d| d.duplicate_of.as_deref() == Some(original)) {
+    async fn tell_duplicates(
+        &self,
+        conn: &mut Conn,
+        original: &str,
+        now: Timestamp,
+    ) -> Result<(), DisclosureError> {
+        let duplicates =
+            reports::in_states(conn, &[State::Closed(Closure::Duplicate).as_str()]).await?;
+        for duplicate in duplicates
+            .into_iter()
+            .filter(|d| d.duplicate_of.as_deref() == Some(original))
+        {
             let text = "The report yours duplicates is now resolved.";
-            self.add_message(conn, &duplicate.id, "system", false, text, now).await?;
-            self.mail_researcher(conn, &duplicate, "The original of your report is resolved", text, now)
+            self.add_message(conn, &duplicate.id, "system", false, text, now)
                 .await?;
+            self.mail_researcher(
+                conn,
+                &duplicate,
+                "The original of your report is resolved",
+                text,
+                now,
+            )
+            .await?;
         }
         Ok(())
     }
@@ -401,7 +486,9 @@ impl Disclosure {
         if !platform::ids::is_well_formed("rpt", id) {
             return Err(DisclosureError::NotFound);
         }
-        reports::get(conn, id).await?.ok_or(DisclosureError::NotFound)
+        reports::get(conn, id)
+            .await?
+            .ok_or(DisclosureError::NotFound)
     }
 
     async fn add_message(
@@ -442,13 +529,15 @@ impl Disclosure {
         let mail = OutgoingMail {
             to: email.clone(),
             subject: format!("{subject} ({})", record.id),
-            text: format!("{text}\n\nFollow the report at the private link you were given when you submitted it.\n"),
+            text: format!(
+                "{text}\n\nFollow the report at the private link you were given when you submitted it.\n"
+            ),
         };
         self.queue_mail(conn, mail, now).await
     }
 }
 
-fn invalid(field: &str, message: &str) -> DisclosureError {
+pub(super) fn invalid(field: &str, message: &str) -> DisclosureError {
     let mut errors = ReportErrors::default();
     errors.insert(field, message);
     DisclosureError::Invalid(errors)

@@ -6,6 +6,7 @@ use platform::clock::Timestamp;
 use crate::model::clock::{self, Calendar, ClockStatus, Targets};
 use crate::model::lifecycle::{Severity, State};
 use crate::model::report::VulnerabilityClass;
+use crate::store::attachments::AttachmentInfo;
 use crate::store::messages::MessageRecord;
 use crate::store::reports::ReportRecord;
 
@@ -95,6 +96,8 @@ pub struct ReportView {
     pub fix: Option<ClockView>,
     pub waiting_on_researcher: bool,
     pub messages: Vec<MessageView>,
+    /// Filled by the service where attachments are shown.
+    pub attachments: Vec<AttachmentInfo>,
 }
 
 impl ReportView {
@@ -171,6 +174,7 @@ impl ReportView {
             triage,
             fix,
             messages,
+            attachments: Vec::new(),
         }
     }
 

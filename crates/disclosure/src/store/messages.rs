@@ -47,13 +47,15 @@ pub async fn of_report(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, report_id, author, internal, body, created_at)| MessageRecord {
-            id,
-            report_id,
-            author,
-            internal: internal != 0,
-            body,
-            created_at,
-        })
+        .map(
+            |(id, report_id, author, internal, body, created_at)| MessageRecord {
+                id,
+                report_id,
+                author,
+                internal: internal != 0,
+                body,
+                created_at,
+            },
+        )
         .collect())
 }

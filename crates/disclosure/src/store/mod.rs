@@ -1,5 +1,6 @@
 //! The disclosure program's SQL, and the only place that holds it.
 
+pub mod attachments;
 pub mod messages;
 pub mod pauses;
 pub mod policy;

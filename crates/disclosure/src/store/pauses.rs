@@ -29,7 +29,10 @@ pub async fn end(conn: &mut Conn, report_id: &str, at: i64) -> Result<(), DbErro
 }
 
 /// (start, end) of each pause of the report, oldest first; an open pause has no end.
-pub async fn of_report(conn: &mut Conn, report_id: &str) -> Result<Vec<(i64, Option<i64>)>, DbError> {
+pub async fn of_report(
+    conn: &mut Conn,
+    report_id: &str,
+) -> Result<Vec<(i64, Option<i64>)>, DbError> {
     Ok(sqlx::query_as(
         "SELECT started_at, ended_at FROM disclosure_pauses WHERE report_id = $1 \
          ORDER BY started_at",

@@ -148,7 +148,10 @@ pub async fn get(conn: &mut Conn, id: &str) -> Result<Option<ReportRecord>, DbEr
 }
 
 /// The report a tracking link opens, by the SHA-256 of its secret.
-pub async fn by_tracking_hash(conn: &mut Conn, hash: &str) -> Result<Option<ReportRecord>, DbError> {
+pub async fn by_tracking_hash(
+    conn: &mut Conn,
+    hash: &str,
+) -> Result<Option<ReportRecord>, DbError> {
     let rows = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM disclosure_reports WHERE tracking_hash = $1"
     ))
@@ -244,7 +247,11 @@ pub async fn set_tracking_hash(
 }
 
 /// Reports submitted from `since` on by the same address or token, for the rate limit.
-pub async fn count_since_by_token(conn: &mut Conn, token_id: &str, since: i64) -> Result<i64, DbError> {
+pub async fn count_since_by_token(
+    conn: &mut Conn,
+    token_id: &str,
+    since: i64,
+) -> Result<i64, DbError> {
     let (count,): (i64,) = sqlx::query_as(
         "SELECT COUNT(*) FROM disclosure_reports WHERE reporter_token_id = $1 AND submitted_at >= $2",
     )

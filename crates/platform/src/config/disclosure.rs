@@ -35,6 +35,10 @@ pub struct DisclosureConfig {
     pub auto_close_after_days: u32,
     /// Reports accepted per hour from one address (anonymous) or one token.
     pub reports_per_hour: u32,
+    /// The largest attachment, in bytes (also bounded by `server.body_limit_bytes`).
+    pub attachment_max_bytes: u32,
+    /// Attachments a report may hold.
+    pub attachments_per_report: u32,
 }
 
 impl Default for DisclosureConfig {
@@ -54,6 +58,8 @@ impl Default for DisclosureConfig {
             fix_days_low: 90,
             auto_close_after_days: 30,
             reports_per_hour: 5,
+            attachment_max_bytes: 1_000_000,
+            attachments_per_report: 10,
         }
     }
 }
@@ -80,13 +86,45 @@ impl DisclosureConfig {
             1,
             30,
         );
-        range("disclosure.triage_business_days", self.triage_business_days, 1, 60);
-        range("disclosure.fix_days_critical", self.fix_days_critical, 1, 365);
+        range(
+            "disclosure.triage_business_days",
+            self.triage_business_days,
+            1,
+            60,
+        );
+        range(
+            "disclosure.fix_days_critical",
+            self.fix_days_critical,
+            1,
+            365,
+        );
         range("disclosure.fix_days_high", self.fix_days_high, 1, 365);
         range("disclosure.fix_days_medium", self.fix_days_medium, 1, 365);
         range("disclosure.fix_days_low", self.fix_days_low, 1, 365);
-        range("disclosure.auto_close_after_days", self.auto_close_after_days, 1, 365);
-        range("disclosure.reports_per_hour", self.reports_per_hour, 1, 10_000);
+        range(
+            "disclosure.auto_close_after_days",
+            self.auto_close_after_days,
+            1,
+            365,
+        );
+        range(
+            "disclosure.reports_per_hour",
+            self.reports_per_hour,
+            1,
+            10_000,
+        );
+        range(
+            "disclosure.attachment_max_bytes",
+            self.attachment_max_bytes,
+            1,
+            100_000_000,
+        );
+        range(
+            "disclosure.attachments_per_report",
+            self.attachments_per_report,
+            0,
+            100,
+        );
         for (i, day) in self.holidays.iter().enumerate() {
             if !is_iso_date(day) {
                 fail(KeyError::new(
@@ -108,7 +146,8 @@ impl DisclosureConfig {
             ("disclosure.contact_email", &self.contact_email),
         ] {
             if let Some(email) = email
-                && (!email.contains('@') || email.chars().any(|c| c.is_whitespace() || c.is_control()))
+                && (!email.contains('@')
+                    || email.chars().any(|c| c.is_whitespace() || c.is_control()))
             {
                 fail(KeyError::new(key, "must be an email address".to_owned()));
             }
@@ -143,7 +182,13 @@ mod tests {
     fn dates_are_checked_for_the_days_their_month_has() {
         assert!(super::is_iso_date("2026-12-25"));
         assert!(super::is_iso_date("2028-02-29"));
-        for bad in ["2026-02-29", "2026-13-01", "2026-1-01", "25/12/2026", "2026-04-31"] {
+        for bad in [
+            "2026-02-29",
+            "2026-13-01",
+            "2026-1-01",
+            "25/12/2026",
+            "2026-04-31",
+        ] {
             assert!(!super::is_iso_date(bad), "{bad}");
         }
     }

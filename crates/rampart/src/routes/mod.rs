@@ -26,8 +26,8 @@ pub(crate) fn public(state: AppState, csrf: CsrfGuard) -> Router {
         .merge(vault::http::pages_router::<AppState>())
         .merge(disclosure::http::public_router::<AppState>())
         .route_layer(from_fn_with_state(csrf, csrf_protect));
-    let api = vault::http::api_router::<AppState>()
-        .merge(disclosure::http::api_router::<AppState>());
+    let api =
+        vault::http::api_router::<AppState>().merge(disclosure::http::api_router::<AppState>());
     let transparency = Router::new()
         .merge(audit::http::api_router::<AppState, AccessLogToken>())
         .merge(audit::http::pages_router::<AppState, AccessLogViewer>());

@@ -112,7 +112,8 @@ impl<T: Copy + Default> Chunked<T> {
     fn grow_by(&mut self, more: usize) {
         self.len += more;
         while self.chunks.len() * CHUNK < self.len {
-            self.chunks.push(vec![T::default(); CHUNK].into_boxed_slice());
+            self.chunks
+                .push(vec![T::default(); CHUNK].into_boxed_slice());
         }
     }
 }
