@@ -49,6 +49,8 @@ CREATE TABLE disclosure_reports (
     -- release, in words).
     disclose_on BIGINT,
     fix_target TEXT,
+    -- When the team was last emailed that a clock of this report is overdue.
+    escalated_at BIGINT,
     updated_at BIGINT NOT NULL
 );
 CREATE INDEX disclosure_reports_by_state ON disclosure_reports (state, submitted_at);

@@ -31,6 +31,7 @@ where
             get(public::report_form).post(public::submit),
         )
         .route("/security/hall-of-fame", get(public::hall_of_fame))
+        .route("/security/metrics", get(public::metrics))
         .route("/security/advisories", get(public::advisories))
         .route("/security/advisories/{id}", get(public::advisory))
         .route("/security/reports/track/{secret}", get(track::show))
@@ -87,6 +88,7 @@ where
 {
     Router::new()
         .route("/staff/security/reports", get(staff::queue))
+        .route("/staff/security/metrics", get(staff::metrics))
         .route("/staff/security/reports/{id}", get(staff::show))
         .route(
             "/staff/security/reports/{id}/state",

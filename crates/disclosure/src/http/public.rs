@@ -224,3 +224,16 @@ pub(super) async fn advisory(
         Err(err) => failure(err),
     }
 }
+
+#[derive(Template)]
+#[template(path = "metrics.html")]
+struct MetricsPage {
+    metrics: crate::service::Metrics,
+}
+
+pub(super) async fn metrics(State(disclosure): State<Disclosure>) -> Response {
+    match disclosure.metrics().await {
+        Ok(metrics) => page(StatusCode::OK, &MetricsPage { metrics }),
+        Err(err) => failure(err),
+    }
+}

@@ -351,3 +351,19 @@ pub(super) async fn attachment(
     };
     super::files::download(&disclosure, holder, &attachment_id).await
 }
+
+#[derive(Template)]
+#[template(path = "staff_metrics.html")]
+struct MetricsPage {
+    metrics: crate::service::Metrics,
+}
+
+pub(super) async fn metrics(
+    State(disclosure): State<Disclosure>,
+    SecurityTeam(_member): SecurityTeam,
+) -> Response {
+    match disclosure.metrics().await {
+        Ok(metrics) => page(StatusCode::OK, &MetricsPage { metrics }),
+        Err(err) => failure(err),
+    }
+}

@@ -5,6 +5,7 @@
 mod attachments;
 mod error;
 mod intake;
+mod metrics;
 mod public;
 mod team;
 mod view;
@@ -23,6 +24,7 @@ use platform::mail::{EnqueueError, Mailer, OutgoingMail, enqueue};
 pub use attachments::{Download, Holder, clean_filename, rewrap_attachments_key};
 pub use error::DisclosureError;
 pub use intake::{Submitted, Submitter};
+pub use metrics::{Bar, FixFigures, Kept, Metrics, figures};
 pub use public::{CreditChoice, HallOfFameEntry, gravatar_url};
 pub use team::{Change, TeamMember};
 pub use view::{MessageView, ReportView};

@@ -329,10 +329,12 @@ impl Disclosure {
     }
 
     /// The background work of the node holding the jobs lease: reports waiting on their
-    /// researcher too long close themselves, and advisories whose date came publish. Returns
-    /// (closed, published).
+    /// researcher too long close themselves, advisories whose date came publish, and the team
+    /// is emailed (at most daily per report) about overdue clocks. Returns (closed,
+    /// published).
     pub async fn tick(&self) -> Result<(usize, usize), DisclosureError> {
         let now = self.now();
+        self.escalate_overdue(now).await?;
         let waiting = {
             let mut conn = self.db().connection().await?;
             reports::in_states(&mut conn, &[State::NeedsInfo.as_str()]).await?
@@ -377,6 +379,46 @@ impl Disclosure {
             }
         }
         Ok((closed, published))
+    }
+
+    /// Emails the team about each open report with an overdue clock, once a day at most.
+    async fn escalate_overdue(&self, now: Timestamp) -> Result<(), DisclosureError> {
+        if self.inner.config.team_email.is_none() {
+            return Ok(());
+        }
+        let open: Vec<&str> = State::ALL
+            .iter()
+            .filter(|s| s.is_open())
+            .map(|s| s.as_str())
+            .collect();
+        let day_ago = now.as_millis() - 86_400_000;
+        let ids = {
+            let mut conn = self.db().connection().await?;
+            reports::escalation_candidates(&mut conn, &open, day_ago).await?
+        };
+        for id in ids {
+            let view = self.view(&id, false).await?;
+            if !view.overdue() {
+                continue;
+            }
+            let Some(mail) = self.team_mail(
+                format!("Overdue: vulnerability report {id}"),
+                format!(
+                    "A committed response time of report {id} ({}) has passed. It is {}.\n{}/staff/security/reports/{id}\n",
+                    view.class_label,
+                    view.state.label(),
+                    self.inner.staff_url
+                ),
+            ) else {
+                return Ok(());
+            };
+            let mut tx = self.db().begin().await?;
+            reports::set_escalated(&mut tx, &id, now.as_millis()).await?;
+            self.queue_mail(&mut tx, mail, now).await?;
+            tx.commit().await?;
+            self.inner.mailer.notify();
+        }
+        Ok(())
     }
 
     async fn move_by_system(

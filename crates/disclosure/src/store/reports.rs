@@ -261,3 +261,38 @@ pub async fn count_since_by_token(
     .await?;
     Ok(count)
 }
+
+/// Open reports last escalated before `before` (or never), for the overdue emails.
+pub async fn escalation_candidates(
+    conn: &mut Conn,
+    open_states: &[&str],
+    before: i64,
+) -> Result<Vec<String>, DbError> {
+    let placeholders: Vec<String> = (2..open_states.len() + 2)
+        .map(|n| format!("${n}"))
+        .collect();
+    let sql = format!(
+        "SELECT id FROM disclosure_reports WHERE (escalated_at IS NULL OR escalated_at < $1) \
+         AND state IN ({}) ORDER BY submitted_at",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query_as::<_, (String,)>(&sql).bind(before);
+    for state in open_states {
+        query = query.bind(*state);
+    }
+    Ok(query
+        .fetch_all(conn)
+        .await?
+        .into_iter()
+        .map(|(id,)| id)
+        .collect())
+}
+
+pub async fn set_escalated(conn: &mut Conn, id: &str, at: i64) -> Result<(), DbError> {
+    sqlx::query("UPDATE disclosure_reports SET escalated_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(at)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
