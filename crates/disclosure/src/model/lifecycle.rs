@@ -297,6 +297,8 @@ pub const TRANSITIONS: &[Transition] = &[
     step(FixPlanned, Fixed, TEAM),
     // The researcher may retest first; resolving stays the team's call.
     step(Fixed, Resolved, TEAM),
+    // A retest that fails sends the fix back to be planned again.
+    step(Fixed, FixPlanned, TEAM),
     // The embargo date passing publishes the advisory without anyone's click.
     step(Resolved, Disclosed, TEAM_OR_SYSTEM),
     // The team's verdicts before acceptance.
@@ -316,6 +318,9 @@ pub const TRANSITIONS: &[Transition] = &[
     step(NeedsInfo, Closed(NotApplicable), TEAM),
     step(NeedsInfo, Closed(OutOfScope), TEAM),
     step(NeedsInfo, Closed(Spam), TEAM),
+    // A duplicate can come to light after acceptance, when the fixes turn out to be one.
+    step(Accepted, Closed(Duplicate), TEAM),
+    step(FixPlanned, Closed(Duplicate), TEAM),
     // The researcher may take their report back while work is still to be done.
     step(Acknowledged, Closed(Withdrawn), RESEARCHER),
     step(Triaging, Closed(Withdrawn), RESEARCHER),
@@ -421,6 +426,7 @@ mod tests {
             (Accepted, FixPlanned, T),
             (FixPlanned, Fixed, T),
             (Fixed, Resolved, T),
+            (Fixed, FixPlanned, T),
             (Resolved, Disclosed, T),
             (Resolved, Disclosed, S),
             (Acknowledged, Closed(Duplicate), T),
@@ -439,6 +445,8 @@ mod tests {
             (NeedsInfo, Closed(NotApplicable), T),
             (NeedsInfo, Closed(OutOfScope), T),
             (NeedsInfo, Closed(Spam), T),
+            (Accepted, Closed(Duplicate), T),
+            (FixPlanned, Closed(Duplicate), T),
             (Acknowledged, Closed(Withdrawn), R),
             (Triaging, Closed(Withdrawn), R),
             (NeedsInfo, Closed(Withdrawn), R),

@@ -478,6 +478,8 @@ impl Disclosure {
                 record.accepted_at = Some(millis);
             }
             State::Fixed => record.fixed_at = Some(millis),
+            // A failed retest: the fix clock runs again.
+            State::FixPlanned => record.fixed_at = None,
             State::Resolved => record.resolved_at = Some(millis),
             State::Disclosed => record.disclosed_at = Some(millis),
             State::Closed(_) => {
