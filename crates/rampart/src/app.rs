@@ -534,20 +534,16 @@ fn load_certificates(config: &Config) -> anyhow::Result<(Arc<CertificateStore>, 
 /// How often the lease holder deletes ended sessions, stale failures and spent links.
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(600);
 
+/// How often the lease holder closes reports that waited too long on their researcher,
+/// publishes advisories whose agreed date has come and emails the team about overdue clocks.
+const DISCLOSURE_JOBS_EVERY: Duration = Duration::from_secs(60);
+
 async fn housekeeping(
     identity: Identity,
     leadership: Leadership,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
-    tokio::pin!(shutdown);
-    loop {
-        tokio::select! {
-            () = &mut shutdown => return,
-            () = tokio::time::sleep(HOUSEKEEPING_EVERY) => {}
-        }
-        if !leadership.is_leader() {
-            continue;
-        }
+    on_the_lease_holder(HOUSEKEEPING_EVERY, leadership, shutdown, || async {
         match identity.sweep().await {
             Ok(swept) => tracing::info!(
                 sessions = swept.sessions,
@@ -557,33 +553,43 @@ async fn housekeeping(
             ),
             Err(err) => tracing::warn!(error = %err, "identity housekeeping failed"),
         }
-    }
+    })
+    .await;
 }
-
-/// How often the lease holder closes reports that waited too long on their researcher and
-/// publishes advisories whose agreed date has come.
-const DISCLOSURE_JOBS_EVERY: Duration = Duration::from_secs(60);
 
 async fn disclosure_jobs(
     disclosure: Disclosure,
     leadership: Leadership,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
+    on_the_lease_holder(DISCLOSURE_JOBS_EVERY, leadership, shutdown, || async {
+        match disclosure.tick().await {
+            Ok((0, 0)) => {}
+            Ok((closed, published)) => tracing::info!(closed, published, "disclosure jobs"),
+            Err(err) => tracing::warn!(error = %err, "disclosure jobs failed"),
+        }
+    })
+    .await;
+}
+
+/// Runs `job` every `period` while this node holds the jobs lease, until shutdown.
+async fn on_the_lease_holder<F, Fut>(
+    period: Duration,
+    leadership: Leadership,
+    shutdown: impl std::future::Future<Output = ()>,
+    job: F,
+) where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
             () = &mut shutdown => return,
-            () = tokio::time::sleep(DISCLOSURE_JOBS_EVERY) => {}
+            () = tokio::time::sleep(period) => {}
         }
-        if !leadership.is_leader() {
-            continue;
-        }
-        match disclosure.tick().await {
-            Ok((0, 0)) => {}
-            Ok((closed, published)) => {
-                tracing::info!(closed, published, "disclosure jobs");
-            }
-            Err(err) => tracing::warn!(error = %err, "disclosure jobs failed"),
+        if leadership.is_leader() {
+            job().await;
         }
     }
 }

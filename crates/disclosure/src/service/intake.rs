@@ -454,6 +454,26 @@ impl Disclosure {
         self.view(id, false).await
     }
 
+    /// The `limit` newest reports with their clocks (without threads' internal notes).
+    pub(super) async fn latest_views(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<ReportView>, DisclosureError> {
+        let ids: Vec<String> = {
+            let mut conn = self.db().connection().await?;
+            reports::all(&mut conn, limit)
+                .await?
+                .into_iter()
+                .map(|r| r.id)
+                .collect()
+        };
+        let mut views = Vec::with_capacity(ids.len());
+        for id in ids {
+            views.push(self.view(&id, false).await?);
+        }
+        Ok(views)
+    }
+
     pub(super) async fn view(
         &self,
         id: &str,

@@ -6,7 +6,6 @@ use super::view::ReportView;
 use super::{Disclosure, DisclosureError};
 use crate::model::clock::ClockStatus;
 use crate::model::lifecycle::Severity;
-use crate::store::reports;
 
 /// One commitment's record: how many clocks ended, how many on time, and the median time
 /// taken, in hours.
@@ -61,19 +60,7 @@ pub struct Metrics {
 
 impl Disclosure {
     pub async fn metrics(&self) -> Result<Metrics, DisclosureError> {
-        let ids: Vec<String> = {
-            let mut conn = self.db().connection().await?;
-            reports::all(&mut conn, 10_000)
-                .await?
-                .into_iter()
-                .map(|r| r.id)
-                .collect()
-        };
-        let mut views = Vec::with_capacity(ids.len());
-        for id in ids {
-            views.push(self.view(&id, false).await?);
-        }
-        Ok(figures(&views))
+        Ok(figures(&self.latest_views(10_000).await?))
     }
 }
 

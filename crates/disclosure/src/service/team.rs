@@ -39,19 +39,7 @@ pub struct Change {
 impl Disclosure {
     /// Every report, newest first, with its clocks.
     pub async fn queue(&self, _member: &TeamMember) -> Result<Vec<ReportView>, DisclosureError> {
-        let ids: Vec<String> = {
-            let mut conn = self.db().connection().await?;
-            reports::all(&mut conn, 500)
-                .await?
-                .into_iter()
-                .map(|r| r.id)
-                .collect()
-        };
-        let mut views = Vec::with_capacity(ids.len());
-        for id in ids {
-            views.push(self.view(&id, false).await?);
-        }
-        Ok(views)
+        self.latest_views(500).await
     }
 
     /// A report with its whole thread, internal notes included; the read is audited.
@@ -180,18 +168,14 @@ impl Disclosure {
             text.push_str("\n\n");
             text.push_str(message);
         }
-        self.add_message(&mut tx, id, "team", false, &text, now)
-            .await?;
-        self.record(
-            &mut tx,
-            Event::new(self.staff_actor(member), "disclosure.report.state")
-                .resource("report", [id])
-                .details(format!("{} -> {}", from.as_str(), to.as_str())),
-        )
-        .await?;
-        self.mail_researcher(
+        let event = Event::new(self.staff_actor(member), "disclosure.report.state")
+            .resource("report", [id])
+            .details(format!("{} -> {}", from.as_str(), to.as_str()));
+        self.announce(
             &mut tx,
             &record,
+            "team",
+            event,
             &format!("Your report is now: {}", to.label()),
             &text,
             now,
@@ -233,18 +217,14 @@ impl Disclosure {
         record.updated_at = now.as_millis();
         reports::update(&mut tx, &record).await?;
         let text = format!("Severity changed to {}: {reason}", severity.label());
-        self.add_message(&mut tx, id, "team", false, &text, now)
-            .await?;
-        self.record(
-            &mut tx,
-            Event::new(self.staff_actor(member), "disclosure.report.severity")
-                .resource("report", [id])
-                .details(format!("{old} -> {}: {reason}", severity.as_str())),
-        )
-        .await?;
-        self.mail_researcher(
+        let event = Event::new(self.staff_actor(member), "disclosure.report.severity")
+            .resource("report", [id])
+            .details(format!("{old} -> {}: {reason}", severity.as_str()));
+        self.announce(
             &mut tx,
             &record,
+            "team",
+            event,
             "The severity of your report changed",
             &text,
             now,
@@ -285,18 +265,14 @@ impl Disclosure {
             text.push(' ');
             text.push_str(reason);
         }
-        self.add_message(&mut tx, id, "team", false, &text, now)
-            .await?;
-        self.record(
-            &mut tx,
-            Event::new(self.staff_actor(member), "disclosure.report.embargo")
-                .resource("report", [id])
-                .details(format!("disclose on {}", date.rfc3339())),
-        )
-        .await?;
-        self.mail_researcher(
+        let event = Event::new(self.staff_actor(member), "disclosure.report.embargo")
+            .resource("report", [id])
+            .details(format!("disclose on {}", date.rfc3339()));
+        self.announce(
             &mut tx,
             &record,
+            "team",
+            event,
             "The disclosure date of your report",
             &text,
             now,
@@ -437,18 +413,14 @@ impl Disclosure {
         }
         lifecycle::check(from, to, Mover::System)?;
         self.apply(&mut tx, &mut record, from, to, now).await?;
-        self.add_message(&mut tx, id, "system", false, text, now)
-            .await?;
-        self.record(
-            &mut tx,
-            Event::new(Actor::system("disclosure"), "disclosure.report.state")
-                .resource("report", [id])
-                .details(format!("{} -> {}", from.as_str(), to.as_str())),
-        )
-        .await?;
-        self.mail_researcher(
+        let event = Event::new(Actor::system("disclosure"), "disclosure.report.state")
+            .resource("report", [id])
+            .details(format!("{} -> {}", from.as_str(), to.as_str()));
+        self.announce(
             &mut tx,
             &record,
+            "system",
+            event,
             &format!("Your report is now: {}", to.label()),
             text,
             now,
@@ -533,6 +505,28 @@ impl Disclosure {
         reports::get(conn, id)
             .await?
             .ok_or(DisclosureError::NotFound)
+    }
+
+    /// Tells the researcher of a change: a message on the thread they see, the audit entry,
+    /// and mail when they gave an address.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "each is one part of the announcement"
+    )]
+    async fn announce(
+        &self,
+        conn: &mut Conn,
+        record: &ReportRecord,
+        author: &str,
+        event: Event,
+        subject: &str,
+        text: &str,
+        now: Timestamp,
+    ) -> Result<(), DisclosureError> {
+        self.add_message(conn, &record.id, author, false, text, now)
+            .await?;
+        self.record(conn, event).await?;
+        self.mail_researcher(conn, record, subject, text, now).await
     }
 
     async fn add_message(
