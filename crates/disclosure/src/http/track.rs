@@ -188,3 +188,13 @@ pub(super) async fn attachment(
     let holder = crate::service::Holder::Researcher { secret: &secret };
     super::files::download(&disclosure, holder, &attachment_id).await
 }
+
+pub(super) async fn ask_disclosure(
+    State(disclosure): State<Disclosure>,
+    Path(secret): Path<String>,
+) -> Response {
+    match disclosure.ask_disclosure(&secret).await {
+        Ok(_) => Redirect::to(&base(&secret)).into_response(),
+        Err(err) => failure(err),
+    }
+}

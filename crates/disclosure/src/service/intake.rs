@@ -319,6 +319,53 @@ impl Disclosure {
         self.researcher_view(&id).await
     }
 
+    /// The researcher asks the team to publish the advisory (once the issue is fixed); the
+    /// team answers by setting or moving the disclosure date.
+    pub async fn ask_disclosure(&self, secret: &str) -> Result<ReportView, DisclosureError> {
+        let id = self.report_of_link(secret).await?;
+        let now = self.now();
+        let mut tx = self.db().begin().await?;
+        let record = reports::get(&mut tx, &id)
+            .await?
+            .ok_or(DisclosureError::NotFound)?;
+        let state = State::parse(&record.state).ok_or(DisclosureError::NotFound)?;
+        if !matches!(state, State::Fixed | State::Resolved) {
+            return Err(DisclosureError::BadInput(
+                "disclosure can be asked for once the issue is fixed".into(),
+            ));
+        }
+        messages::insert(
+            &mut tx,
+            &MessageRecord {
+                id: new_id("msg"),
+                report_id: id.clone(),
+                author: "researcher".into(),
+                internal: false,
+                body: "The researcher asks for the advisory to be published.".into(),
+                created_at: now.as_millis(),
+            },
+        )
+        .await?;
+        self.record(
+            &mut tx,
+            Event::new(Actor::anonymous(), "disclosure.report.ask_disclosure")
+                .resource("report", [&id]),
+        )
+        .await?;
+        if let Some(mail) = self.team_mail(
+            format!("The researcher asks to disclose {id}"),
+            format!(
+                "Set or move the disclosure date:\n{}/staff/security/reports/{id}\n",
+                self.inner.staff_url
+            ),
+        ) {
+            self.queue_mail(&mut tx, mail, now).await?;
+        }
+        tx.commit().await?;
+        self.inner.mailer.notify();
+        self.researcher_view(&id).await
+    }
+
     /// The researcher withdraws their report.
     pub async fn withdraw(&self, secret: &str) -> Result<ReportView, DisclosureError> {
         let id = self.report_of_link(secret).await?;
