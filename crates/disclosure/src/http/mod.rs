@@ -56,6 +56,10 @@ where
             post(track::withdraw),
         )
         .route(
+            "/security/reports/track/{secret}/ask-disclosure",
+            post(track::ask_disclosure),
+        )
+        .route(
             "/security/reports/track/{secret}/attachments",
             post(track::attach),
         )
