@@ -43,6 +43,7 @@ async fn the_trust_page_shows_the_controls_in_force_to_a_person_in_chromium() {
             "Protection in your browser",
             "Where your data lives",
             "Reliability and monitoring",
+            "Finding a weakness: our vulnerability disclosure program",
         ] {
             assert!(
                 section_titles.iter().any(|t| t == expected),
