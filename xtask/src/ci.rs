@@ -70,23 +70,39 @@ pub fn run_all() -> anyhow::Result<ExitCode> {
     // So must schemathesis, which the API fuzz test runs; the test finds it through this
     // variable (and fails, saying how to install it, when it is missing).
     let schemathesis = match ensure_schemathesis() {
-        Ok(program) => Some(program.display().to_string()),
+        Ok(program) => Some(program),
         Err(err) => {
             tally.step("schemathesis", Err(err));
             None
         }
     };
-    let fuzz: Vec<(&str, &str)> = schemathesis
-        .as_deref()
-        .map(|program| ("RAMPART_SCHEMATHESIS", program))
-        .into_iter()
+    // The security.txt test runs the sectxt validator, from the same environment, through
+    // the Python this variable names (without it, the test skips only that validation).
+    let sectxt = match schemathesis.as_deref().map(ensure_sectxt) {
+        Some(Ok(python)) => Some(python),
+        Some(Err(err)) => {
+            tally.step("sectxt", Err(err));
+            None
+        }
+        None => None,
+    };
+    let programs: Vec<(&str, String)> = [
+        ("RAMPART_SCHEMATHESIS", schemathesis),
+        ("RAMPART_SECTXT_PYTHON", sectxt),
+    ]
+    .into_iter()
+    .filter_map(|(name, program)| Some((name, program?.display().to_string())))
+    .collect();
+    let tools: Vec<(&str, &str)> = programs
+        .iter()
+        .map(|(name, program)| (*name, program.as_str()))
         .collect();
     eprintln!("xtask: the whole suite on SQLite");
-    tally.tests("tests on SQLite", cargo_test(&fuzz));
+    tally.tests("tests on SQLite", cargo_test(&tools));
     eprintln!("xtask: the whole suite on PostgreSQL");
     match Cluster::start() {
         Ok(cluster) => {
-            let mut env = fuzz.clone();
+            let mut env = tools.clone();
             env.push(("RAMPART_TEST_POSTGRES_URL", &cluster.url));
             tally.tests("tests on PostgreSQL", cargo_test(&env));
         }
@@ -155,6 +171,46 @@ fn ensure_schemathesis() -> anyhow::Result<PathBuf> {
         );
     }
     Ok(program)
+}
+
+/// The sectxt release the security.txt test validates with.
+const SECTXT_VERSION: &str = "0.9.8";
+
+/// The Python of schemathesis' environment (`schemathesis` is its command there), with
+/// sectxt installed into it from PyPI when it is missing or another version.
+fn ensure_sectxt(schemathesis: &Path) -> anyhow::Result<PathBuf> {
+    let bin = schemathesis
+        .parent()
+        .context("schemathesis' command is not in a directory")?;
+    let python = bin.join("python");
+    let installed = || {
+        Command::new(&python)
+            .args([
+                "-c",
+                "import importlib.metadata, sectxt; print(importlib.metadata.version('sectxt'))",
+            ])
+            .output()
+            .is_ok_and(|o| {
+                o.status.success() && String::from_utf8_lossy(&o.stdout).trim() == SECTXT_VERSION
+            })
+    };
+    if installed() {
+        return Ok(python);
+    }
+    eprintln!(
+        "xtask: installing sectxt {SECTXT_VERSION} into {}",
+        bin.display()
+    );
+    run(Command::new(bin.join("pip"))
+        .args(["install", "--quiet", "--disable-pip-version-check"])
+        .arg(format!("sectxt=={SECTXT_VERSION}")))?;
+    if !installed() {
+        bail!(
+            "sectxt {SECTXT_VERSION} was installed but {} cannot import it",
+            python.display()
+        );
+    }
+    Ok(python)
 }
 
 /// Runs the workspace's tests, echoing their output, and counts passed and failed cases.

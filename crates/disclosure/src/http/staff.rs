@@ -305,7 +305,8 @@ pub(super) async fn save_policy(
     Form(edit): Form<PolicyEdit>,
 ) -> Response {
     match disclosure.save_policy(&member, &edit.markdown).await {
-        Ok(()) => Redirect::to("/security/policy").into_response(),
+        // Back to the editor: the public page is on the other listener.
+        Ok(()) => Redirect::to("/staff/security/policy").into_response(),
         Err(DisclosureError::Invalid(errors)) => page(
             StatusCode::UNPROCESSABLE_ENTITY,
             &PolicyForm {

@@ -137,6 +137,12 @@ impl State {
         !matches!(self, Self::Resolved | Self::Disclosed | Self::Closed(_))
     }
 
+    /// Whether the researcher can still write on the thread: while the report is open, and
+    /// after it closed itself for want of an answer (so the answer can reopen it).
+    pub fn takes_researcher_messages(self) -> bool {
+        self.is_open() || self == Self::Closed(Closure::Informative)
+    }
+
     /// Whether the team is waiting for the researcher's answer; the response clocks pause.
     pub fn waits_on_researcher(self) -> bool {
         self == Self::NeedsInfo

@@ -277,7 +277,7 @@ impl Disclosure {
             .await?
             .ok_or(DisclosureError::NotFound)?;
         let state = State::parse(&record.state).ok_or(DisclosureError::NotFound)?;
-        if !state.is_open() {
+        if !state.takes_researcher_messages() {
             return Err(DisclosureError::BadInput(
                 "this report is closed; its thread takes no more messages".into(),
             ));

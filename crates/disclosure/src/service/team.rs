@@ -127,7 +127,10 @@ impl Disclosure {
         let mut record = self.locked(&mut tx, id).await?;
         let from = State::parse(&record.state).ok_or(DisclosureError::NotFound)?;
         lifecycle::check(from, to, Mover::Team)?;
-        if to.requires_severity() {
+        // Acceptance sets the severity; later it changes only with a reason
+        // (`change_severity`).
+        let accepting = to == State::Accepted;
+        if accepting {
             let severity = change
                 .severity
                 .ok_or_else(|| invalid("severity", "choose a severity to accept the report"))?;
@@ -161,7 +164,7 @@ impl Disclosure {
         }
         self.apply(&mut tx, &mut record, from, to, now).await?;
         let mut text = format!("The report is now: {}.", to.label());
-        if let Some(severity) = change.severity.filter(|_| to.requires_severity()) {
+        if let Some(severity) = change.severity.filter(|_| accepting) {
             text.push_str(&format!(" Severity: {}.", severity.label()));
         }
         if let Some(message) = &message {
@@ -219,7 +222,7 @@ impl Disclosure {
         let text = format!("Severity changed to {}: {reason}", severity.label());
         let event = Event::new(self.staff_actor(member), "disclosure.report.severity")
             .resource("report", [id])
-            .details(format!("{old} -> {}: {reason}", severity.as_str()));
+            .details(format!("{old} -> {}", severity.as_str())); // the reason is on the thread
         self.announce(
             &mut tx,
             &record,

@@ -11,6 +11,7 @@ mod audit;
 mod bad_requests;
 mod browser;
 mod config_cli;
+mod disclosure;
 mod headers;
 mod health;
 mod helpers;

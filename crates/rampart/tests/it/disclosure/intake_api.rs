@@ -15,7 +15,8 @@ fn time(value: &Value) -> Timestamp {
 #[tokio::test]
 async fn an_anonymous_api_report_is_acknowledged_with_its_dates_and_a_tracking_link() {
     let app = spawn_with_mail().await;
-    let (status, headers, report) = post_report(&app.app, None, None, &report_json(json!({}))).await;
+    let (status, headers, report) =
+        post_report(&app.app, None, None, &report_json(json!({}))).await;
     assert_eq!(status, 201, "{report}");
     let id = report["id"].as_str().unwrap();
     assert!(id.starts_with("rpt_"), "{id}");
@@ -35,7 +36,10 @@ async fn an_anonymous_api_report_is_acknowledged_with_its_dates_and_a_tracking_l
     assert!(is_tracking_path(&tracking), "{tracking}");
     let page = app.visitor().get(&tracking).await;
     page.assert_status(200);
-    assert_eq!(page.text_of("report-state").as_deref(), Some("Acknowledged"));
+    assert_eq!(
+        page.text_of("report-state").as_deref(),
+        Some("Acknowledged")
+    );
 }
 
 #[tokio::test]
@@ -45,13 +49,20 @@ async fn a_token_reads_back_its_own_report_and_another_tenants_token_cannot() {
     let (status, _, report) =
         post_report(&app.app, Some(&ada.token), None, &report_json(json!({}))).await;
     assert_eq!(status, 201, "{report}");
+    assert_eq!(report["state"], "acknowledged");
+    assert!(is_tracking_path(&path_of(
+        report["tracking_url"].as_str().unwrap()
+    )));
     let path = format!("/api/v1/reports/{}", report["id"].as_str().unwrap());
 
     let (status, read) = api_get(&app.app, &path, &ada.token).await;
     assert_eq!(status, 200, "{read}");
     assert_eq!(read["id"], report["id"]);
     assert_eq!(read["state"], "acknowledged");
-    assert!(read.get("tracking_url").is_none(), "the link is shown once: {read}");
+    assert!(
+        read.get("tracking_url").is_none(),
+        "the link is shown once: {read}"
+    );
 
     let grace = customer(&app, "grace@example.com", &["reports:write"]).await;
     let (status, refused) = api_get(&app.app, &path, &grace.token).await;
@@ -68,7 +79,13 @@ async fn a_token_without_reports_write_is_refused_and_nothing_is_stored() {
         post_report(&app.app, Some(&reader.token), None, &report_json(json!({}))).await;
     assert_eq!(status, 403, "{problem}");
     assert_eq!(headers["content-type"], "application/problem+json");
-    let (status, _, _) = post_report(&app.app, Some("rmp_not_a_token"), None, &report_json(json!({}))).await;
+    let (status, _, _) = post_report(
+        &app.app,
+        Some("rmp_not_a_token"),
+        None,
+        &report_json(json!({})),
+    )
+    .await;
     assert_eq!(status, 401);
     assert_eq!(stored_reports(&app.app).await, 0);
 }
@@ -90,7 +107,11 @@ async fn each_invalid_field_is_named_in_a_validation_problem() {
         }
     };
     check(json!({ "cvss_v3": "CVSS:3.1/AV:N/AC:L" }), "cvss_v3").await;
-    check(json!({ "cvss_v3": "CVSS:3.1/AV:Q/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H" }), "cvss_v3").await;
+    check(
+        json!({ "cvss_v3": "CVSS:3.1/AV:Q/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H" }),
+        "cvss_v3",
+    )
+    .await;
     check(json!({ "cvss_v4": "not a vector" }), "cvss_v4").await;
     check(json!({ "class": "sqli" }), "class").await;
     check(json!({ "title": "" }), "title").await;
@@ -98,11 +119,20 @@ async fn each_invalid_field_is_named_in_a_validation_problem() {
     check(json!({ "affected": "" }), "affected").await;
     check(json!({ "impact": "" }), "impact").await;
     check(json!({ "steps": "" }), "steps").await;
-    check(json!({ "reporter_email": "not an address" }), "reporter_email").await;
+    check(
+        json!({ "reporter_email": "not an address" }),
+        "reporter_email",
+    )
+    .await;
     check(json!({ "accepted_rules": false }), "accepted_rules").await;
     // A field of the wrong type is a bad request, not a server error.
-    let (status, _, problem) =
-        post_report(&app.app, None, None, &report_json(json!({ "accepted_rules": "yes" }))).await;
+    let (status, _, problem) = post_report(
+        &app.app,
+        None,
+        None,
+        &report_json(json!({ "accepted_rules": "yes" })),
+    )
+    .await;
     assert_eq!(status, 400, "{problem}");
     assert_eq!(stored_reports(&app.app).await, 0);
     // Valid vectors are scored and kept.

@@ -5,6 +5,7 @@
 
 mod advisories;
 mod audit;
+mod clocks;
 mod hall_of_fame;
 mod intake_api;
 mod intake_form;

@@ -220,7 +220,11 @@ impl Team {
             ("message", ""),
         ];
         for (name, value) in filled {
-            fields.iter_mut().find(|(field, _)| field == name).unwrap().1 = value;
+            fields
+                .iter_mut()
+                .find(|(field, _)| field == name)
+                .unwrap()
+                .1 = value;
         }
         self.post(id, "state", &fields).await
     }
@@ -285,17 +289,19 @@ pub async fn audit_entries_of(app: &TestApp, resource_id: &str) -> Vec<AuditEntr
                 .iter()
                 .any(|id| id == resource_id)
         })
-        .map(|(action, actor_kind, actor_id, kind, ids, details)| AuditEntry {
-            text: [&action, &actor_kind, &actor_id, &kind, &ids]
-                .into_iter()
-                .chain(details.as_ref())
-                .map(String::as_str)
-                .collect::<Vec<_>>()
-                .join(" | "),
-            action,
-            actor_kind,
-            details,
-        })
+        .map(
+            |(action, actor_kind, actor_id, kind, ids, details)| AuditEntry {
+                text: [&action, &actor_kind, &actor_id, &kind, &ids]
+                    .into_iter()
+                    .chain(details.as_ref())
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join(" | "),
+                action,
+                actor_kind,
+                details,
+            },
+        )
         .collect()
 }
 
@@ -311,10 +317,54 @@ pub async fn stored_reports(app: &TestApp) -> i64 {
 
 /// The texts of the messages on a page's thread, in order.
 pub fn thread(page: &Page) -> Vec<String> {
-    let start = page.body.find("id=\"thread\"").expect("the page has a thread");
+    let start = page
+        .body
+        .find("id=\"thread\"")
+        .expect("the page has a thread");
     page.body[start..]
         .split("<p class=\"body\">")
         .skip(1)
         .map(|rest| rest.split("</p>").next().unwrap().to_owned())
         .collect()
+}
+
+/// Whether `body` shows `text` as text: HTML-escaped, with named or numeric references.
+pub fn shows_as_text(body: &str, text: &str) -> bool {
+    let escape = |named: bool| {
+        text.chars()
+            .map(|c| match (c, named) {
+                ('&', true) => "&amp;".to_owned(),
+                ('<', true) => "&lt;".to_owned(),
+                ('>', true) => "&gt;".to_owned(),
+                ('"', true) => "&quot;".to_owned(),
+                ('&' | '<' | '>' | '"' | '\'', _) => format!("&#{};", u32::from(c)),
+                _ => c.to_string(),
+            })
+            .collect::<String>()
+    };
+    body.contains(&escape(true)) || body.contains(&escape(false))
+}
+
+/// Moves a report's submission and the start of its waits on the researcher `days` into the
+/// past, as if that much time had gone by (the server reads the real clock).
+pub async fn age_report(app: &TestApp, id: &str, days: i64) {
+    let db = &app.running.as_ref().unwrap().state.db;
+    let shift = days * 86_400_000;
+    for statement in [
+        "UPDATE disclosure_reports SET submitted_at = submitted_at - $1 WHERE id = $2",
+        "UPDATE disclosure_pauses SET started_at = started_at - $1 WHERE report_id = $2",
+    ] {
+        sqlx::query(statement)
+            .bind(shift)
+            .bind(id)
+            .execute(db.pool())
+            .await
+            .unwrap();
+    }
+}
+
+/// Runs the disclosure jobs once, as the lease holder does every minute; (closed, published).
+pub async fn run_jobs(app: &TestApp) -> (usize, usize) {
+    let running = app.running.as_ref().unwrap();
+    running.state.disclosure.tick().await.unwrap()
 }

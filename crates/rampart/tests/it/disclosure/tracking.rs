@@ -20,7 +20,10 @@ async fn the_researcher_replies_on_the_tracking_page_and_sees_the_reply() {
     assert_eq!(after.len(), 2, "{after:?}");
     assert_eq!(after[1], "It also works on the export page.");
     // The state is unchanged by a reply while nothing was asked.
-    assert_eq!(page.text_of("report-state").as_deref(), Some("Acknowledged"));
+    assert_eq!(
+        page.text_of("report-state").as_deref(),
+        Some("Acknowledged")
+    );
     // An empty message is refused, and says so.
     researcher.reply("   ").await.assert_status(422);
     assert_eq!(thread(&researcher.page().await).len(), 2);
@@ -82,11 +85,7 @@ async fn the_researcher_withdraws_their_report_and_its_thread_closes() {
     );
     assert!(!page.body.contains("id=\"reply-form\""));
     let refused = researcher.reply("one more thing").await;
-    assert!(
-        (400..500).contains(&refused.status),
-        "{}",
-        refused.status
-    );
+    assert!((400..500).contains(&refused.status), "{}", refused.status);
     assert!(!thread(&researcher.page().await).contains(&"one more thing".to_owned()));
 }
 
