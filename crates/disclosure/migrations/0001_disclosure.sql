@@ -27,6 +27,10 @@ CREATE TABLE disclosure_reports (
     -- The account or token that submitted it, when not anonymous.
     reporter_user_id TEXT,
     reporter_token_id TEXT,
+    -- The researcher account that sent it, and for that account the tracking link's secret
+    -- sealed by the master key, so the account's page can open it again.
+    researcher_id TEXT,
+    tracking_sealed TEXT,
     -- SHA-256 of the private tracking link's secret; NULL once revoked.
     tracking_hash TEXT UNIQUE,
     -- Hall of Fame: whether the researcher is credited, and which optional fields they
@@ -105,3 +109,30 @@ CREATE TABLE disclosure_attachments (
     created_at BIGINT NOT NULL
 );
 CREATE INDEX disclosure_attachments_by_report ON disclosure_attachments (report_id, created_at);
+
+-- Researcher accounts: an address that proved itself by a link mailed to it. There is no
+-- password to guess or reuse; each sign-in is a new single-use link.
+CREATE TABLE disclosure_researchers (
+    id TEXT PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,
+    name TEXT,
+    created_at BIGINT NOT NULL
+);
+
+-- Sign-in links, by the SHA-256 of their secret: single-use, valid 30 minutes.
+CREATE TABLE disclosure_sign_in_links (
+    hash TEXT PRIMARY KEY,
+    email TEXT NOT NULL,
+    name TEXT,
+    expires_at BIGINT NOT NULL,
+    used_at BIGINT
+);
+
+-- Researcher sessions, by the SHA-256 of the cookie's secret.
+CREATE TABLE disclosure_researcher_sessions (
+    hash TEXT PRIMARY KEY,
+    researcher_id TEXT NOT NULL REFERENCES disclosure_researchers (id),
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+CREATE INDEX disclosure_reports_by_researcher ON disclosure_reports (researcher_id, submitted_at);

@@ -6,6 +6,7 @@ mod api;
 mod files;
 pub mod openapi;
 mod public;
+mod researchers;
 mod respond;
 mod staff;
 mod track;
@@ -31,6 +32,19 @@ where
             get(public::report_form).post(public::submit),
         )
         .route("/security/hall-of-fame", get(public::hall_of_fame))
+        .route(
+            "/security/researchers/sign-in",
+            get(researchers::sign_in_form).post(researchers::request_link),
+        )
+        .route(
+            "/security/researchers/sign-in/{link}",
+            get(researchers::confirm).post(researchers::complete),
+        )
+        .route("/security/researchers/reports", get(researchers::account))
+        .route(
+            "/security/researchers/sign-out",
+            post(researchers::sign_out),
+        )
         .route("/security/metrics", get(public::metrics))
         .route("/security/advisories", get(public::advisories))
         .route("/security/advisories/{id}", get(public::advisory))

@@ -10,6 +10,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::researchers::SignedInResearcher;
 use super::respond::{Csrf, FormState, failure, page};
 use crate::model::policy::render_markdown;
 use crate::model::report::{ReportInput, VulnerabilityClass};
@@ -136,10 +137,22 @@ fn form_page(csrf: String, fields: ReportFields, form: FormState) -> ReportFormP
     }
 }
 
-pub(super) async fn report_form(Csrf(csrf): Csrf) -> Response {
+pub(super) async fn report_form(
+    Csrf(csrf): Csrf,
+    researcher: Option<SignedInResearcher>,
+) -> Response {
+    // A signed-in researcher's name and address are filled in; they may change them.
+    let fields = match researcher {
+        Some(SignedInResearcher(researcher)) => ReportFields {
+            reporter_name: researcher.name.unwrap_or_default(),
+            reporter_email: researcher.email,
+            ..ReportFields::default()
+        },
+        None => ReportFields::default(),
+    };
     page(
         StatusCode::OK,
-        &form_page(csrf, ReportFields::default(), FormState::default()),
+        &form_page(csrf, fields, FormState::default()),
     )
 }
 
@@ -154,10 +167,14 @@ pub(super) async fn submit(
     State(disclosure): State<Disclosure>,
     Csrf(csrf): Csrf,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    researcher: Option<SignedInResearcher>,
     Form(fields): Form<ReportFields>,
 ) -> Response {
-    let submitter = Submitter::Anonymous {
-        ip: Some(peer.ip()),
+    let submitter = match researcher {
+        Some(SignedInResearcher(researcher)) => Submitter::Researcher(researcher),
+        None => Submitter::Anonymous {
+            ip: Some(peer.ip()),
+        },
     };
     match disclosure.submit(fields.input(), submitter).await {
         Ok(sent) => {

@@ -30,6 +30,8 @@ pub enum Submitter {
     Anonymous { ip: Option<IpAddr> },
     /// Through the API with a `reports:write` token.
     Token { user_id: String, token_id: String },
+    /// Through the form, signed in to a researcher account.
+    Researcher(super::Researcher),
 }
 
 /// A report just received.
@@ -72,6 +74,9 @@ impl Disclosure {
         let secret = new_tracking_secret();
         let (reporter_user_id, reporter_token_id, actor) = match &submitter {
             Submitter::Anonymous { .. } => (None, None, Actor::anonymous()),
+            // Researchers are not among the audit log's kinds of actor; the entry names the
+            // account in its details.
+            Submitter::Researcher(_) => (None, None, Actor::anonymous()),
             Submitter::Token { user_id, token_id } => (
                 Some(user_id.clone()),
                 Some(token_id.clone()),
@@ -93,8 +98,19 @@ impl Disclosure {
             state: State::New.as_str().to_owned(),
             severity: None,
             duplicate_of: None,
-            reporter_name: valid.reporter_name().map(str::to_owned),
-            reporter_email: valid.reporter_email().map(ToString::to_string),
+            reporter_name: valid
+                .reporter_name()
+                .map(str::to_owned)
+                .or_else(|| match &submitter {
+                    Submitter::Researcher(researcher) => researcher.name.clone(),
+                    _ => None,
+                }),
+            reporter_email: valid.reporter_email().map(ToString::to_string).or_else(|| {
+                match &submitter {
+                    Submitter::Researcher(researcher) => Some(researcher.email.clone()),
+                    _ => None,
+                }
+            }),
             reporter_user_id,
             reporter_token_id,
             credit: true,
@@ -117,11 +133,15 @@ impl Disclosure {
         };
         let mut tx = self.db().begin().await?;
         reports::insert(&mut tx, &record, Some(&tracking_hash(&secret))).await?;
-        self.record(
-            &mut tx,
-            Event::new(actor, "disclosure.report.submit").resource("report", [&id]),
-        )
-        .await?;
+        if let Submitter::Researcher(researcher) = &submitter {
+            self.keep_for_account(&mut tx, &id, Some(&researcher.id), Some(&secret))
+                .await?;
+        }
+        let mut event = Event::new(actor, "disclosure.report.submit").resource("report", [&id]);
+        if let Submitter::Researcher(researcher) = &submitter {
+            event = event.details(format!("researcher account {}", researcher.id));
+        }
+        self.record(&mut tx, event).await?;
         // Acknowledged by Rampart itself, at once, with the dates the team commits to.
         crate::model::lifecycle::check(State::New, State::Acknowledged, Mover::System)?;
         record.state = State::Acknowledged.as_str().to_owned();
@@ -240,6 +260,12 @@ impl Disclosure {
                     return Err(refused);
                 }
                 times.push_back(now);
+            }
+            Submitter::Researcher(researcher) => {
+                let count = self.account_reports_since(&researcher.id, hour_ago).await?;
+                if count >= limit as i64 {
+                    return Err(refused);
+                }
             }
             Submitter::Anonymous { ip: None } => {}
         }
@@ -398,6 +424,8 @@ impl Disclosure {
         let fresh = new_tracking_secret();
         let mut tx = self.db().begin().await?;
         reports::set_tracking_hash(&mut tx, &id, Some(&tracking_hash(&fresh))).await?;
+        self.keep_for_account(&mut tx, &id, None, Some(&fresh))
+            .await?;
         self.record(
             &mut tx,
             Event::new(Actor::anonymous(), "disclosure.link.replace").resource("report", [&id]),
@@ -412,6 +440,7 @@ impl Disclosure {
         let id = self.report_of_link(secret).await?;
         let mut tx = self.db().begin().await?;
         reports::set_tracking_hash(&mut tx, &id, None).await?;
+        self.keep_for_account(&mut tx, &id, None, None).await?;
         self.record(
             &mut tx,
             Event::new(Actor::anonymous(), "disclosure.link.revoke").resource("report", [&id]),

@@ -7,6 +7,7 @@ mod error;
 mod intake;
 mod metrics;
 mod public;
+mod researchers;
 mod team;
 mod view;
 
@@ -26,6 +27,7 @@ pub use error::DisclosureError;
 pub use intake::{Submitted, Submitter};
 pub use metrics::{Bar, FixFigures, Kept, Metrics, figures};
 pub use public::{CreditChoice, HallOfFameEntry, gravatar_url};
+pub use researchers::{OwnReport, Researcher, SESSION_LIFETIME};
 pub use team::{Change, TeamMember};
 pub use view::{MessageView, ReportView};
 
@@ -68,6 +70,8 @@ struct Inner {
     security_txt: SecurityTxtSettings,
     /// Recent anonymous submissions by address, for the per-address limit.
     recent: Mutex<HashMap<IpAddr, VecDeque<Timestamp>>>,
+    /// Recent sign-in links mailed, by address.
+    sign_in_requests: Mutex<HashMap<IpAddr, VecDeque<Timestamp>>>,
 }
 
 impl Disclosure {
@@ -93,6 +97,7 @@ impl Disclosure {
                 security_txt,
                 config: config.clone(),
                 recent: Mutex::new(HashMap::new()),
+                sign_in_requests: Mutex::new(HashMap::new()),
             }),
         })
     }

@@ -5,6 +5,7 @@ pub mod messages;
 pub mod pauses;
 pub mod policy;
 pub mod reports;
+pub mod researchers;
 
 use platform::db::migrate::Migration;
 
