@@ -10,6 +10,7 @@ mod hall_of_fame;
 mod intake_api;
 mod intake_form;
 mod policy;
+mod researchers;
 mod security_txt;
 pub mod support;
 mod tracking;
