@@ -175,7 +175,9 @@ fn problem_responses() -> Value {
                 "WWW-Authenticate",
                 "`Bearer realm=\"rampart\"`: the API takes bearer tokens only",
             )),
-            ProblemKind::Unavailable => Some(("Retry-After", "Seconds to wait before retrying")),
+            ProblemKind::Unavailable | ProblemKind::RateLimited => {
+                Some(("Retry-After", "Seconds to wait before retrying"))
+            }
             _ => None,
         };
         if let (Some((header, description)), Some(object)) = (header, response.as_object_mut()) {

@@ -18,7 +18,7 @@ use crate::vault::support::{api_send, create_contact};
 const SCHEMATHESIS_VERSION: &str = "4.32.5";
 /// Test cases per operation in each phase: enough to reach every branch the document
 /// describes, few enough that the run stays within a couple of minutes on two cores.
-const EXAMPLES: &str = "250";
+pub(crate) const EXAMPLES: &str = "250";
 /// Every check whose verdict does not depend on the tenant's data. Left out:
 /// `positive_data_acceptance` and `negative_data_rejection`, since whether a value is
 /// accepted can depend on what exists (a custom field must be defined before it is set, a
@@ -26,7 +26,7 @@ const EXAMPLES: &str = "250";
 /// `ensure_resource_availability`, since the fuzzer sends the same `Idempotency-Key` again
 /// after deleting what the first request created, and the kept answer, rightly, names a
 /// resource that no longer exists.
-const CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_conformance,\
+pub(crate) const CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_conformance,\
     response_headers_conformance,response_schema_conformance,missing_required_header,\
     unsupported_method,allow_header_conformance,use_after_free,ignored_auth";
 /// The vault's resources, whose routes are fuzzed: `/api/v1/<resource>` and below.
@@ -43,7 +43,7 @@ fn is_vault_path(path: &str) -> bool {
 /// The schemathesis command: `RAMPART_SCHEMATHESIS`, else the one `cargo xtask ci`
 /// installs under `target/`, else `schemathesis` on `PATH`; or a failure that says how to get
 /// one.
-fn schemathesis() -> OsString {
+pub(crate) fn schemathesis() -> OsString {
     let installed = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../target")
         .join(format!(
