@@ -39,6 +39,8 @@ impl Disclosure {
         filename: &str,
         bytes: &[u8],
     ) -> Result<AttachmentInfo, DisclosureError> {
+        // Who may attach is settled first: the limits are no one else's business.
+        let (report_id, actor, by) = self.holder(&holder).await?;
         let config = &self.inner.config;
         if bytes.is_empty() {
             return Err(super::team::invalid(
@@ -55,7 +57,6 @@ impl Disclosure {
                 ),
             ));
         }
-        let (report_id, actor, by) = self.holder(&holder).await?;
         let key = self.attachments_key().await?;
         let now = self.now();
         let info = AttachmentInfo {
@@ -68,6 +69,8 @@ impl Disclosure {
         };
         let sealed = key.seal(bytes, &context(&report_id, &info.id));
         let mut tx = self.db().begin().await?;
+        // Uploads at the same moment take turns, so none passes the limit with another.
+        self.locked(&mut tx, &report_id).await?;
         let count = attachments::of_report(&mut tx, &report_id).await?.len();
         if count >= config.attachments_per_report as usize {
             return Err(super::team::invalid(

@@ -299,9 +299,7 @@ impl Disclosure {
         let id = self.report_of_link(secret).await?;
         let now = self.now();
         let mut tx = self.db().begin().await?;
-        let mut record = reports::get(&mut tx, &id)
-            .await?
-            .ok_or(DisclosureError::NotFound)?;
+        let mut record = self.locked(&mut tx, &id).await?;
         let state = State::parse(&record.state).ok_or(DisclosureError::NotFound)?;
         if !state.takes_researcher_messages() {
             return Err(DisclosureError::BadInput(
@@ -351,9 +349,7 @@ impl Disclosure {
         let id = self.report_of_link(secret).await?;
         let now = self.now();
         let mut tx = self.db().begin().await?;
-        let record = reports::get(&mut tx, &id)
-            .await?
-            .ok_or(DisclosureError::NotFound)?;
+        let record = self.locked(&mut tx, &id).await?;
         let state = State::parse(&record.state).ok_or(DisclosureError::NotFound)?;
         if !matches!(state, State::Fixed | State::Resolved) {
             return Err(DisclosureError::BadInput(
@@ -397,9 +393,7 @@ impl Disclosure {
         let id = self.report_of_link(secret).await?;
         let now = self.now();
         let mut tx = self.db().begin().await?;
-        let mut record = reports::get(&mut tx, &id)
-            .await?
-            .ok_or(DisclosureError::NotFound)?;
+        let mut record = self.locked(&mut tx, &id).await?;
         let from = State::parse(&record.state).ok_or(DisclosureError::NotFound)?;
         let to = State::Closed(crate::model::lifecycle::Closure::Withdrawn);
         crate::model::lifecycle::check(from, to, Mover::Researcher)?;
@@ -461,9 +455,7 @@ impl Disclosure {
         let choice = credit.validate().map_err(DisclosureError::Invalid)?;
         let now = self.now();
         let mut tx = self.db().begin().await?;
-        let mut record = reports::get(&mut tx, &id)
-            .await?
-            .ok_or(DisclosureError::NotFound)?;
+        let mut record = self.locked(&mut tx, &id).await?;
         let changed = choice.apply(&mut record);
         record.updated_at = now.as_millis();
         reports::update(&mut tx, &record).await?;

@@ -501,10 +501,16 @@ impl Disclosure {
         Ok(())
     }
 
-    async fn locked(&self, conn: &mut Conn, id: &str) -> Result<ReportRecord, DisclosureError> {
+    /// The report, its row locked for the rest of the transaction.
+    pub(super) async fn locked(
+        &self,
+        conn: &mut Conn,
+        id: &str,
+    ) -> Result<ReportRecord, DisclosureError> {
         if !platform::ids::is_well_formed("rpt", id) {
             return Err(DisclosureError::NotFound);
         }
+        reports::lock(conn, self.db().dialect(), id).await?;
         reports::get(conn, id)
             .await?
             .ok_or(DisclosureError::NotFound)

@@ -1,6 +1,6 @@
 //! Reports: what the researcher sent, where the report stands, its dates and its credit.
 
-use platform::db::DbError;
+use platform::db::{DbError, Dialect};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -134,6 +134,19 @@ pub async fn insert(
     .bind(report.submitted_at)
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// Locks the report's row until the transaction ends, so read-modify-write changes of one
+/// report run one after the other. PostgreSQL only: an SQLite transaction already holds the
+/// database's write lock from its start (`BEGIN IMMEDIATE`).
+pub async fn lock(conn: &mut Conn, dialect: Dialect, id: &str) -> Result<(), DbError> {
+    if dialect == Dialect::Postgres {
+        sqlx::query("SELECT id FROM disclosure_reports WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(conn)
+            .await?;
+    }
     Ok(())
 }
 

@@ -4,11 +4,14 @@
 //! Fame, advisories published when their date comes, and the audit entries of it all.
 
 mod advisories;
+mod attachments;
 mod audit;
 mod clocks;
+mod fuzz;
 mod hall_of_fame;
 mod intake_api;
 mod intake_form;
+mod metrics;
 mod policy;
 mod researchers;
 mod security_txt;

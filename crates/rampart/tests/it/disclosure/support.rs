@@ -368,3 +368,189 @@ pub async fn run_jobs(app: &TestApp) -> (usize, usize) {
     let running = app.running.as_ref().unwrap();
     running.state.disclosure.tick().await.unwrap()
 }
+
+/// The `multipart/form-data` body of the attach form: one `file` field named `filename`
+/// (its quotes backslash-escaped, as curl sends them); the content type and the body. Built
+/// by hand: the test client is built without reqwest's multipart support.
+pub fn multipart_file(filename: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "rampart-test-boundary-5f1c0a9e";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n",
+        filename.replace('"', "\\\"")
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// Where the attach form of a tracking or report page posts: its action, which carries the
+/// page's CSRF token in its query string.
+pub fn attach_action(page: &Page) -> String {
+    let form = page
+        .body
+        .find("id=\"attach-form\"")
+        .and_then(|end| page.body[..end].rfind("<form"))
+        .unwrap_or_else(|| panic!("the page has an attach form:\n{}", page.body));
+    let start = form + page.body[form..].find("action=\"").unwrap() + "action=\"".len();
+    let action = &page.body[start..start + page.body[start..].find('"').unwrap()];
+    action.replace("&amp;", "&")
+}
+
+fn cookie_header(visitor: &Visitor) -> String {
+    visitor
+        .cookies
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Sends `bytes` as the file `filename` to `url` from `visitor`'s browser: its cookies and
+/// `Origin`, and whatever token `url`'s query carries.
+pub async fn post_file(
+    app: &TestApp,
+    visitor: &Visitor,
+    url: &str,
+    filename: &str,
+    bytes: &[u8],
+) -> Page {
+    let (content_type, body) = multipart_file(filename, bytes);
+    let response = app
+        .client
+        .post(url)
+        .header("cookie", cookie_header(visitor))
+        .header("user-agent", &visitor.user_agent)
+        .header("origin", &visitor.origin)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.text().await.unwrap();
+    Page {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// A download as received: its status, headers and exact bytes.
+pub struct Fetched {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub bytes: Vec<u8>,
+}
+
+impl Fetched {
+    /// A header's value, or `""` when it is missing.
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+}
+
+/// `GET url` with `visitor`'s cookies, keeping the body as bytes.
+pub async fn fetch(app: &TestApp, visitor: &Visitor, url: &str) -> Fetched {
+    let response = app
+        .client
+        .get(url)
+        .header("cookie", cookie_header(visitor))
+        .header("user-agent", &visitor.user_agent)
+        .send()
+        .await
+        .unwrap();
+    Fetched {
+        status: response.status().as_u16(),
+        headers: response.headers().clone(),
+        bytes: response.bytes().await.unwrap().to_vec(),
+    }
+}
+
+/// An attachment as a tracking or report page lists it.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub id: String,
+    pub filename: String,
+    /// The whole list item: name, size and who attached it.
+    pub item: String,
+}
+
+/// The attachments a page lists, oldest first.
+pub fn attachments_on(page: &Page) -> Vec<Listed> {
+    let Some(start) = page.body.find("<ul id=\"attachments\">") else {
+        return Vec::new();
+    };
+    let list = &page.body[start..start + page.body[start..].find("</ul>").unwrap()];
+    list.split("<li>")
+        .skip(1)
+        .map(|item| {
+            let href = item.split("href=\"").nth(1).unwrap().split('"').next();
+            let name = item.split("download>").nth(1).unwrap().split("</a>").next();
+            Listed {
+                id: href.unwrap().rsplit('/').next().unwrap().to_owned(),
+                filename: name.unwrap().to_owned(),
+                item: item.split("</li>").next().unwrap().to_owned(),
+            }
+        })
+        .collect()
+}
+
+impl Researcher {
+    /// Attaches a file with the tracking page's form, as a browser would after opening it.
+    pub async fn attach(&mut self, app: &IdentityApp, filename: &str, bytes: &[u8]) -> Page {
+        let action = attach_action(&self.page().await);
+        post_file(
+            &app.app,
+            &self.visitor,
+            &app.app.url(&action),
+            filename,
+            bytes,
+        )
+        .await
+    }
+
+    /// Downloads one of the report's attachments through the tracking link.
+    pub async fn download(&self, app: &IdentityApp, attachment_id: &str) -> Fetched {
+        let path = format!("{}/attachments/{attachment_id}", self.tracking);
+        fetch(&app.app, &self.visitor, &app.app.url(&path)).await
+    }
+}
+
+impl Team {
+    /// Attaches a file with the report page's form, as a browser would after opening it.
+    pub async fn attach(
+        &mut self,
+        app: &IdentityApp,
+        id: &str,
+        filename: &str,
+        bytes: &[u8],
+    ) -> Page {
+        let page = self.open(id).await;
+        page.assert_status(200);
+        let action = attach_action(&page);
+        let url = app.app.staff_url(&action);
+        post_file(&app.app, &self.visitor, &url, filename, bytes).await
+    }
+
+    /// Downloads one of a report's attachments from the console.
+    pub async fn download(&self, app: &IdentityApp, id: &str, attachment_id: &str) -> Fetched {
+        let path = format!("/staff/security/reports/{id}/attachments/{attachment_id}");
+        fetch(&app.app, &self.visitor, &app.app.staff_url(&path)).await
+    }
+}
+
+/// The sealed contents of every attachment the database holds.
+pub async fn sealed_attachments(app: &TestApp) -> Vec<Vec<u8>> {
+    let db = &app.running.as_ref().unwrap().state.db;
+    let rows: Vec<(Vec<u8>,)> = sqlx::query_as("SELECT sealed FROM disclosure_attachments")
+        .fetch_all(db.pool())
+        .await
+        .unwrap();
+    rows.into_iter().map(|(sealed,)| sealed).collect()
+}
