@@ -211,7 +211,7 @@ pub async fn start(
             public_url: public_url.to_string(),
             staff_url: staff_url.clone(),
         },
-        &config.disclosure,
+        &disclosure_settings(&config),
     )
     .map_err(|message| anyhow::anyhow!("{message}"))?;
     tasks.spawn(disclosure_jobs(
@@ -529,6 +529,23 @@ fn load_certificates(config: &Config) -> anyhow::Result<(Arc<CertificateStore>, 
     tracing::info!(fingerprint = %store.fingerprint(), "serving the self-signed certificate");
     let generated = pair.generated.then(|| store.fingerprint());
     Ok((store, generated))
+}
+
+/// The disclosure settings, with the attachment size held within what one request may
+/// carry (an attachment travels in one multipart body, bounded by `server.body_limit_bytes`).
+fn disclosure_settings(config: &Config) -> platform::config::DisclosureConfig {
+    let mut settings = config.disclosure.clone();
+    let room = config.server.body_limit_bytes.saturating_sub(16 * 1024);
+    let room = u32::try_from(room).unwrap_or(u32::MAX).max(1);
+    if settings.attachment_max_bytes > room {
+        tracing::warn!(
+            configured = settings.attachment_max_bytes,
+            used = room,
+            "disclosure.attachment_max_bytes is more than server.body_limit_bytes allows; attachments are limited to what fits"
+        );
+        settings.attachment_max_bytes = room;
+    }
+    settings
 }
 
 /// How often the lease holder deletes ended sessions, stale failures and spent links.

@@ -345,16 +345,6 @@ impl Config {
         self.audit.validate(&mut push);
         self.mail.validate(&mut push);
         self.disclosure.validate(&mut push);
-        // An attachment travels in one multipart request, which the body limit bounds.
-        let room = self.server.body_limit_bytes.saturating_sub(16 * 1024);
-        if self.disclosure.attachment_max_bytes as usize > room {
-            push(KeyError::new(
-                "disclosure.attachment_max_bytes",
-                format!(
-                    "must leave 16 KiB under server.body_limit_bytes: at most {room} with the current limit"
-                ),
-            ));
-        }
         errors
     }
 }
