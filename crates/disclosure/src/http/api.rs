@@ -220,3 +220,50 @@ fn problem(err: DisclosureError) -> Response {
     };
     api_error.into_response()
 }
+
+#[derive(serde::Deserialize)]
+pub(super) struct AttachmentName {
+    #[serde(default)]
+    filename: String,
+}
+
+#[derive(Serialize)]
+struct AttachmentJson {
+    id: String,
+    filename: String,
+    size: i64,
+}
+
+/// `POST /api/v1/reports/{id}/attachments?filename=…`: the body is the file, as is.
+pub(super) async fn attach(
+    State(disclosure): State<Disclosure>,
+    ApiCaller(token): ApiCaller,
+    Path(id): Path<String>,
+    axum::extract::Query(name): axum::extract::Query<AttachmentName>,
+    body: axum::body::Bytes,
+) -> Response {
+    if token.require(Scope::ReportsWrite).is_err() {
+        return ApiError::new(
+            ProblemKind::Forbidden,
+            "this token lacks the reports:write scope",
+        )
+        .into_response();
+    }
+    let holder = crate::service::Holder::Token {
+        token_id: &token.token_id,
+        user_id: &token.user_id,
+        report_id: &id,
+    };
+    match disclosure.attach(holder, &name.filename, &body).await {
+        Ok(info) => (
+            StatusCode::CREATED,
+            axum::Json(AttachmentJson {
+                id: info.id,
+                filename: info.filename,
+                size: info.size,
+            }),
+        )
+            .into_response(),
+        Err(err) => problem(err),
+    }
+}

@@ -95,6 +95,7 @@ where
     Router::new()
         .route("/api/v1/reports", post(api::submit))
         .route("/api/v1/reports/{id}", get(api::get))
+        .route("/api/v1/reports/{id}/attachments", post(api::attach))
 }
 
 /// The security team's console, on the staff listener, for staff with the `security` role.

@@ -80,6 +80,43 @@ pub fn openapi_paths() -> Value {
                 },
             },
         },
+        "/api/v1/reports/{id}/attachments": {
+            "parameters": [{
+                "name": "id",
+                "in": "path",
+                "required": true,
+                "description": "A report's id (`rpt_…`) sent with this token",
+                "schema": {"type": "string"},
+            }],
+            "post": {
+                "operationId": "attachToReport",
+                "tags": ["disclosure"],
+                "summary": "Attach a file to a report sent with this token",
+                "description": "The body is the file itself. It is stored encrypted and only ever served as a download, to the researcher and the security team. At most `disclosure.attachments_per_report` files of `disclosure.attachment_max_bytes` bytes each.",
+                "security": [{"bearer": ["reports:write"]}],
+                "parameters": [{
+                    "name": "filename",
+                    "in": "query",
+                    "description": "The file's name; kept to letters, digits, `.`, `-` and `_`",
+                    "schema": {"type": "string", "maxLength": 255},
+                }],
+                "requestBody": {
+                    "required": true,
+                    "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+                },
+                "responses": {
+                    "201": {"description": "The file, attached", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Attachment"}}}},
+                    "400": {"$ref": "#/components/responses/BadRequest"},
+                    "401": {"$ref": "#/components/responses/Unauthorized"},
+                    "403": {"$ref": "#/components/responses/Forbidden"},
+                    "404": {"$ref": "#/components/responses/NotFound"},
+                    "409": {"$ref": "#/components/responses/Conflict"},
+                    "413": {"$ref": "#/components/responses/PayloadTooLarge"},
+                    "422": {"$ref": "#/components/responses/ValidationFailed"},
+                    "503": {"$ref": "#/components/responses/Unavailable"},
+                },
+            },
+        },
     })
 }
 
@@ -102,6 +139,15 @@ pub fn openapi_schemas() -> Value {
                 "accepted_rules": {"type": "boolean", "description": "Must be true: the researcher followed the policy's rules of conduct"},
                 "reporter_name": {"type": ["string", "null"], "maxLength": 200, "description": "The name to credit in the Hall of Fame"},
                 "reporter_email": {"type": ["string", "null"], "maxLength": 254, "description": "Where to send news of the report"},
+            },
+        },
+        "Attachment": {
+            "type": "object",
+            "required": ["id", "filename", "size"],
+            "properties": {
+                "id": {"type": "string", "description": "`att_…`"},
+                "filename": {"type": "string"},
+                "size": {"type": "integer", "minimum": 1},
             },
         },
         "Report": {

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, FromRequest, Multipart, Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -15,7 +15,7 @@ use super::respond::{Csrf, FormState, failure, page};
 use crate::model::policy::render_markdown;
 use crate::model::report::{ReportInput, VulnerabilityClass};
 use crate::model::security_txt::CONTENT_TYPE;
-use crate::service::{HallOfFameEntry, ReportView, Submitter};
+use crate::service::{HallOfFameEntry, Holder, ReportView, Submitter};
 use crate::{Disclosure, DisclosureError};
 
 pub(super) async fn security_txt(State(disclosure): State<Disclosure>) -> Response {
@@ -163,12 +163,76 @@ struct SentPage {
     link: String,
 }
 
+/// The report form as sent: URL-encoded, or multipart when it carries files (field
+/// `attachments`, any number of them).
+pub(super) struct SentForm {
+    fields: ReportFields,
+    files: Vec<(String, Vec<u8>)>,
+}
+
+impl<S: Send + Sync> FromRequest<S> for SentForm {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Response> {
+        let is_multipart = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        if !is_multipart {
+            let Form(fields) = Form::<ReportFields>::from_request(request, state)
+                .await
+                .map_err(IntoResponse::into_response)?;
+            return Ok(Self {
+                fields,
+                files: Vec::new(),
+            });
+        }
+        let unreadable = |status: StatusCode| {
+            (
+                status,
+                "the form could not be read whole; the files may be larger than this server accepts",
+            )
+                .into_response()
+        };
+        let mut multipart = Multipart::from_request(request, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let mut texts = serde_json::Map::new();
+        let mut files = Vec::new();
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(|err| unreadable(err.status()))?
+        {
+            let name = field.name().unwrap_or_default().to_owned();
+            if name == "attachments" {
+                let filename = field.file_name().unwrap_or_default().to_owned();
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|err| unreadable(err.status()))?;
+                // A file input left empty still sends a part, with no name and no bytes.
+                if !(filename.is_empty() && bytes.is_empty()) {
+                    files.push((filename, bytes.to_vec()));
+                }
+            } else {
+                let text = field.text().await.map_err(|err| unreadable(err.status()))?;
+                texts.insert(name, serde_json::Value::String(text));
+            }
+        }
+        let fields = serde_json::from_value(serde_json::Value::Object(texts))
+            .map_err(|_| unreadable(StatusCode::BAD_REQUEST))?;
+        Ok(Self { fields, files })
+    }
+}
+
 pub(super) async fn submit(
     State(disclosure): State<Disclosure>,
     Csrf(csrf): Csrf,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     researcher: Option<SignedInResearcher>,
-    Form(fields): Form<ReportFields>,
+    SentForm { fields, files }: SentForm,
 ) -> Response {
     let submitter = match researcher {
         Some(SignedInResearcher(researcher)) => Submitter::Researcher(researcher),
@@ -176,8 +240,22 @@ pub(super) async fn submit(
             ip: Some(peer.ip()),
         },
     };
+    if let Err(DisclosureError::Invalid(errors)) = disclosure.check_files(&files) {
+        return page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &form_page(csrf, fields, FormState::refused(errors.into_inner())),
+        );
+    }
     match disclosure.submit(fields.input(), submitter).await {
         Ok(sent) => {
+            for (name, bytes) in &files {
+                let holder = Holder::Researcher {
+                    secret: &sent.tracking_secret,
+                };
+                if let Err(err) = disclosure.attach(holder, name, bytes).await {
+                    return failure(err);
+                }
+            }
             let link = disclosure.tracking_url(&sent.tracking_secret);
             let mut response = page(
                 StatusCode::CREATED,

@@ -23,6 +23,12 @@ pub enum Holder<'a> {
         member: &'a TeamMember,
         report_id: &'a str,
     },
+    /// Through the API, with the token (or another token of the account) that sent it.
+    Token {
+        token_id: &'a str,
+        user_id: &'a str,
+        report_id: &'a str,
+    },
 }
 
 /// A downloaded attachment: its name and its contents, opened.
@@ -125,6 +131,39 @@ impl Disclosure {
         })
     }
 
+    /// Checks files sent with a new report against the limits, before the report is stored,
+    /// so a refused file refuses the whole submission.
+    pub fn check_files(&self, files: &[(String, Vec<u8>)]) -> Result<(), DisclosureError> {
+        let config = &self.inner.config;
+        if files.len() > config.attachments_per_report as usize {
+            return Err(super::team::invalid(
+                "attachments",
+                &format!(
+                    "a report holds at most {} files",
+                    config.attachments_per_report
+                ),
+            ));
+        }
+        for (_, bytes) in files {
+            if bytes.is_empty() {
+                return Err(super::team::invalid(
+                    "attachments",
+                    "a chosen file is empty",
+                ));
+            }
+            if bytes.len() > config.attachment_max_bytes as usize {
+                return Err(super::team::invalid(
+                    "attachments",
+                    &format!(
+                        "a file may hold at most {} bytes",
+                        config.attachment_max_bytes
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// The report a holder reaches, who they are in the log, and how the attachment table
     /// names them.
     async fn holder(
@@ -137,6 +176,28 @@ impl Disclosure {
                 Actor::anonymous(),
                 "researcher",
             )),
+            Holder::Token {
+                token_id,
+                user_id,
+                report_id,
+            } => {
+                let sent_it = {
+                    let mut conn = self.db().connection().await?;
+                    platform::ids::is_well_formed("rpt", report_id)
+                        && reports::get(&mut conn, report_id).await?.is_some_and(|r| {
+                            r.reporter_user_id.as_deref() == Some(*user_id)
+                                || r.reporter_token_id.as_deref() == Some(*token_id)
+                        })
+                };
+                if !sent_it {
+                    return Err(DisclosureError::NotFound);
+                }
+                Ok((
+                    (*report_id).to_owned(),
+                    Actor::token(token_id),
+                    "researcher",
+                ))
+            }
             Holder::Team { member, report_id } => {
                 if !platform::ids::is_well_formed("rpt", report_id) {
                     return Err(DisclosureError::NotFound);

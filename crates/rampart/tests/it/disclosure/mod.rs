@@ -10,6 +10,7 @@ mod clocks;
 mod fuzz;
 mod hall_of_fame;
 mod intake_api;
+mod intake_files;
 mod intake_form;
 mod metrics;
 mod policy;
