@@ -169,3 +169,32 @@ async fn asking_for_a_link_says_the_same_for_any_address_and_refuses_a_malformed
     first.assert_status(200);
     assert!(first.text_of("link-sent").is_some());
 }
+
+#[tokio::test]
+async fn a_researcher_account_has_its_own_hourly_limit() {
+    let app = crate::identity::support::spawn_with_mail_and(|config| {
+        config.disclosure.reports_per_hour = 2;
+    })
+    .await;
+    let mut ada = app.visitor();
+    let link = mailed_link(&app, &mut ada, ADA_EMAIL).await;
+    use_link(&mut ada, &link).await;
+    for _ in 0..2 {
+        ada.get("/security/report").await;
+        ada.post("/security/report", &report_form(&[]))
+            .await
+            .assert_status(201);
+    }
+    ada.get("/security/report").await;
+    let refused = ada.post("/security/report", &report_form(&[])).await;
+    refused.assert_status(429);
+    assert!(refused.headers.contains_key("retry-after"));
+    // Another browser from the same address, signed out, still has the address's allowance:
+    // the account's reports were counted against the account.
+    let mut anonymous = app.visitor();
+    anonymous.get("/security/report").await;
+    anonymous
+        .post("/security/report", &report_form(&[]))
+        .await
+        .assert_status(201);
+}
