@@ -3,8 +3,7 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
-use platform::web::Rendered;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::LogReader;
@@ -112,17 +111,7 @@ pub(super) async fn access_log<V: LogReader>(
         verifier_key: audit.verifier_key().to_line(),
         tree_size: checkpointed,
     };
-    match template.render() {
-        Ok(html) => {
-            let mut response = Html(html).into_response();
-            response.extensions_mut().insert(Rendered);
-            response
-        }
-        Err(err) => {
-            tracing::error!(error = %err, "the access-log page could not be rendered");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-    }
+    platform::web::render_page(StatusCode::OK, &template)
 }
 
 /// The entry's proof bundle as a file to keep and check offline.

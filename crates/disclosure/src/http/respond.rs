@@ -8,8 +8,8 @@ use askama::Template;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
-use platform::web::{CsrfToken, Rendered};
+use axum::response::{IntoResponse, Response};
+use platform::web::CsrfToken;
 
 use crate::DisclosureError;
 
@@ -52,17 +52,7 @@ impl FormState {
 
 /// A rendered page, left alone by the error-page middleware.
 pub(super) fn page(status: StatusCode, template: &impl Template) -> Response {
-    match template.render() {
-        Ok(html) => {
-            let mut response = (status, Html(html)).into_response();
-            response.extensions_mut().insert(Rendered);
-            response
-        }
-        Err(err) => {
-            tracing::error!(error = %err, "a disclosure page could not be rendered");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-    }
+    platform::web::render_page(status, template)
 }
 
 /// A refusal no form shows, as the error page (written by the error-page middleware from

@@ -17,7 +17,7 @@ use super::{Disclosure, DisclosureError};
 use crate::model::cvss::{score_v3, score_v4};
 use crate::model::lifecycle::{Mover, State};
 use crate::model::report::{ReportErrors, ReportInput, ValidReport};
-use crate::store::messages::{self, MessageRecord};
+use crate::store::messages::{self};
 use crate::store::reports::ReportRecord;
 use crate::store::{pauses, reports};
 
@@ -155,18 +155,8 @@ impl Disclosure {
             now,
         );
         let acknowledgement = self.acknowledgement_text(&view);
-        messages::insert(
-            &mut tx,
-            &MessageRecord {
-                id: new_id("msg"),
-                report_id: id.clone(),
-                author: "system".into(),
-                internal: false,
-                body: acknowledgement.clone(),
-                created_at: now.as_millis(),
-            },
-        )
-        .await?;
+        self.add_message(&mut tx, &id, "system", false, &acknowledgement, now)
+            .await?;
         self.record(
             &mut tx,
             Event::new(Actor::system("disclosure"), "disclosure.report.acknowledge")
@@ -306,18 +296,8 @@ impl Disclosure {
                 "this report is closed; its thread takes no more messages".into(),
             ));
         }
-        messages::insert(
-            &mut tx,
-            &MessageRecord {
-                id: new_id("msg"),
-                report_id: id.clone(),
-                author: "researcher".into(),
-                internal: false,
-                body,
-                created_at: now.as_millis(),
-            },
-        )
-        .await?;
+        self.add_message(&mut tx, &id, "researcher", false, &body, now)
+            .await?;
         if state == State::NeedsInfo {
             crate::model::lifecycle::check(state, State::Triaging, Mover::Researcher)?;
             record.state = State::Triaging.as_str().to_owned();
@@ -356,16 +336,13 @@ impl Disclosure {
                 "disclosure can be asked for once the issue is fixed".into(),
             ));
         }
-        messages::insert(
+        self.add_message(
             &mut tx,
-            &MessageRecord {
-                id: new_id("msg"),
-                report_id: id.clone(),
-                author: "researcher".into(),
-                internal: false,
-                body: "The researcher asks for the advisory to be published.".into(),
-                created_at: now.as_millis(),
-            },
+            &id,
+            "researcher",
+            false,
+            "The researcher asks for the advisory to be published.",
+            now,
         )
         .await?;
         self.record(

@@ -538,7 +538,7 @@ impl Disclosure {
         self.mail_researcher(conn, record, subject, text, now).await
     }
 
-    async fn add_message(
+    pub(super) async fn add_message(
         &self,
         conn: &mut Conn,
         report_id: &str,

@@ -3,8 +3,8 @@
 
 use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
-use platform::web::{ApiError, ProblemKind, Rendered};
+use axum::response::{IntoResponse, Redirect, Response};
+use platform::web::{ApiError, ProblemKind};
 
 use crate::IdentityError;
 use crate::service::FieldErrors;
@@ -123,17 +123,7 @@ pub(super) fn page(template: &impl Template) -> Response {
 
 /// A rendered page with `status`, left alone by the error-page middleware.
 pub(super) fn page_with_status(status: StatusCode, template: &impl Template) -> Response {
-    match template.render() {
-        Ok(html) => {
-            let mut response = (status, Html(html)).into_response();
-            response.extensions_mut().insert(Rendered);
-            response
-        }
-        Err(err) => {
-            tracing::error!(error = %err, "a page could not be rendered");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-    }
+    platform::web::render_page(status, template)
 }
 
 /// Re-shows a form after a refusal, with the status and `Retry-After` that fit it.

@@ -24,7 +24,7 @@ pub use headers::security_headers;
 pub use idempotency::Idempotency;
 pub use json::ApiJson;
 pub use observe::RequestId;
-pub use problem::{ApiError, ProblemKind, Rendered};
+pub use problem::{ApiError, ProblemKind, Rendered, render_page};
 pub use problem_pages::problem_pages_router;
 pub use server::{ServeOptions, serve};
 pub use stack::{StackSettings, Uploads, with_common_layers};

@@ -192,6 +192,22 @@ impl ProblemKind {
 #[derive(Debug, Clone, Copy)]
 pub struct Rendered;
 
+/// A page rendered from `template` with `status`, marked [`Rendered`] so the error-page
+/// middleware leaves it alone; a template that fails to render is logged and answers 500.
+pub fn render_page(status: StatusCode, template: &impl askama::Template) -> Response {
+    match template.render() {
+        Ok(html) => {
+            let mut response = (status, axum::response::Html(html)).into_response();
+            response.extensions_mut().insert(Rendered);
+            response
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "a page could not be rendered");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
 /// An API error, rendered as a problem document.
 #[derive(Debug)]
 pub struct ApiError {

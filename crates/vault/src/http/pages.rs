@@ -15,11 +15,11 @@ use askama::Template;
 use axum::extract::{DefaultBodyLimit, FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
 use identity::Identity;
-use platform::web::{ApiError, CsrfToken, ProblemKind, Rendered};
+use platform::web::{ApiError, CsrfToken, ProblemKind};
 
 use crate::model::FieldErrors;
 use crate::service::uploads::PendingUploads;
@@ -112,17 +112,7 @@ pub(super) fn merged(first: FieldErrors, then: FieldErrors) -> FieldErrors {
 
 /// A rendered page, left alone by the error-page middleware.
 pub(super) fn page(status: StatusCode, template: &impl Template) -> Response {
-    match template.render() {
-        Ok(html) => {
-            let mut response = (status, Html(html)).into_response();
-            response.extensions_mut().insert(Rendered);
-            response
-        }
-        Err(err) => {
-            tracing::error!(error = %err, "a contacts page could not be rendered");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-    }
+    platform::web::render_page(status, template)
 }
 
 /// After a form that worked: the next page, with a GET.
