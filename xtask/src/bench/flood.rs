@@ -42,6 +42,18 @@ pub(super) struct Counts {
 }
 
 impl Counts {
+    pub fn plus(self, other: Self) -> Self {
+        Self {
+            logged_in: self.logged_in + other.logged_in,
+            busy: self.busy + other.busy,
+            busy_without_retry_after: self.busy_without_retry_after
+                + other.busy_without_retry_after,
+            limited: self.limited + other.limited,
+            other: self.other + other.other,
+            failed: self.failed + other.failed,
+        }
+    }
+
     pub fn minus(self, earlier: Self) -> Self {
         Self {
             logged_in: self.logged_in - earlier.logged_in,
@@ -97,23 +109,42 @@ impl Counters {
 
 /// Connections posting the log-in form back to back, each sending the next attempt as soon
 /// as the last is answered, whatever the answer (an attacker does not honour `Retry-After`).
+/// The flood can be paused, keeping its connections, so that the bound can be timed on an
+/// idle server between its rounds.
 pub(super) struct Flood {
-    stop: Arc<AtomicBool>,
+    control: Arc<Control>,
     counters: Arc<Counters>,
     workers: Vec<JoinHandle<()>>,
 }
 
+#[derive(Default)]
+struct Control {
+    stop: AtomicBool,
+    paused: AtomicBool,
+    /// Attempts sent and not yet answered.
+    in_flight: AtomicU64,
+}
+
+/// How often a paused connection looks whether the flood has resumed.
+const PAUSED_POLL: Duration = Duration::from_millis(2);
+
 impl Flood {
     pub fn start(form: Arc<LoginForm>, connections: usize) -> anyhow::Result<Self> {
-        let stop = Arc::new(AtomicBool::new(false));
+        let control = Arc::new(Control::default());
         let counters = Arc::new(Counters::default());
         let mut workers = Vec::with_capacity(connections);
         for _ in 0..connections {
             let (client, form) = (client()?, form.clone());
-            let (stop, counters) = (stop.clone(), counters.clone());
+            let (control, counters) = (control.clone(), counters.clone());
             workers.push(tokio::spawn(async move {
-                while !stop.load(Ordering::Relaxed) {
+                while !control.stop.load(Ordering::Relaxed) {
+                    if control.paused.load(Ordering::Acquire) {
+                        tokio::time::sleep(PAUSED_POLL).await;
+                        continue;
+                    }
+                    control.in_flight.fetch_add(1, Ordering::AcqRel);
                     let status = log_in(&client, &form).await;
+                    control.in_flight.fetch_sub(1, Ordering::AcqRel);
                     if status.is_none() {
                         // Do not spin on a refused connection.
                         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -123,7 +154,7 @@ impl Flood {
             }));
         }
         Ok(Self {
-            stop,
+            control,
             counters,
             workers,
         })
@@ -133,9 +164,23 @@ impl Flood {
         self.counters.snapshot()
     }
 
+    /// Stops sending and waits until every attempt in flight is answered: the server is
+    /// idle when this returns.
+    pub async fn pause(&self) {
+        self.control.paused.store(true, Ordering::Release);
+        while self.control.in_flight.load(Ordering::Acquire) > 0 {
+            tokio::time::sleep(PAUSED_POLL).await;
+        }
+    }
+
+    pub fn resume(&self) {
+        self.control.paused.store(false, Ordering::Release);
+    }
+
     /// Stops the flood once every connection's attempt in flight is answered.
     pub async fn stop(self) -> anyhow::Result<()> {
-        self.stop.store(true, Ordering::Relaxed);
+        self.control.stop.store(true, Ordering::Relaxed);
+        self.resume();
         for worker in self.workers {
             worker.await?;
         }
@@ -203,20 +248,38 @@ pub(super) struct Latencies {
     pub max_ms: f64,
 }
 
-/// Runs every probe at once, each on its own task and keep-alive connection, for `window`.
+/// Runs every probe at once, each on a thread and keep-alive connection of its own, for
+/// `window`. A probe on the flood's runtime would wait behind the flood's tasks whenever
+/// their answers arrive together, and time the load generator rather than the server.
 pub(super) async fn probe_all(
     probes: &[Probe],
     window: Duration,
 ) -> anyhow::Result<Vec<Latencies>> {
-    let tasks: Vec<_> = probes
+    let threads: Vec<_> = probes
         .iter()
-        .map(|probe| tokio::spawn(run_probe(probe.clone(), window)))
-        .collect();
-    let mut results = Vec::with_capacity(tasks.len());
-    for task in tasks {
-        results.push(task.await??);
-    }
-    Ok(results)
+        .map(|probe| {
+            let probe = probe.clone();
+            std::thread::Builder::new()
+                .name(format!("probe {}", probe.name))
+                .spawn(move || -> anyhow::Result<Latencies> {
+                    tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()?
+                        .block_on(run_probe(probe, window))
+                })
+        })
+        .collect::<Result<_, _>>()?;
+    tokio::task::spawn_blocking(move || {
+        threads
+            .into_iter()
+            .map(|thread| {
+                thread
+                    .join()
+                    .map_err(|_| anyhow::anyhow!("a probe thread panicked"))?
+            })
+            .collect()
+    })
+    .await?
 }
 
 async fn run_probe(probe: Probe, window: Duration) -> anyhow::Result<Latencies> {

@@ -15,10 +15,18 @@ use super::browser::{Browser, CSRF_COOKIE, SESSION_COOKIE};
 use super::flood::{Counts, Flood, Latencies, LoginForm, Probe, probe_all};
 use super::{CpuTime, RssSampler, Server, cores, resident_mib};
 
-/// Hashes timed for the bound, after as many to warm up; the median is used.
-const HASHES: usize = 10;
-/// Flood time before counting, so that every connection is open and the pool is full.
+/// Counted rounds of the flood. Before each, the flood pauses and hashes are timed for the
+/// bound on the idle server, so that a shared machine whose speed drifts during the run
+/// drifts alike for the bound and for the log-ins.
+const ROUNDS: usize = 5;
+/// Hashes timed before each round; the median of all of them is the bound's time per hash.
+const HASHES_PER_ROUND: usize = 12;
+/// Hashes before the first timed one: the first hashes fault their memory in.
+pub(super) const WARM_UP_HASHES: usize = 10;
+/// Flood time before the first round, so that every connection is open.
 const WARM_UP: Duration = Duration::from_secs(2);
+/// Flood time after each pause before counting again, so that the pool's queue is full.
+pub(super) const ROUND_WARM_UP: Duration = Duration::from_millis(300);
 const EMAIL: &str = "bench@example.com";
 const PASSWORD: &str = "velvet harbour lantern quietly 42";
 
@@ -26,10 +34,9 @@ const PASSWORD: &str = "velvet harbour lantern quietly 42";
 /// nothing but hash.
 pub(super) struct HashBound {
     pub params: HashingParams,
-    pub hashes: usize,
+    /// Every timed hash, in milliseconds, sorted.
+    pub samples_ms: Vec<f64>,
     pub median_ms: f64,
-    pub fastest_ms: f64,
-    pub slowest_ms: f64,
     /// Median of the warm-up hashes, not counted.
     pub warm_up_median_ms: f64,
     pub cores: usize,
@@ -43,6 +50,20 @@ impl HashBound {
     pub fn per_second(&self) -> f64 {
         self.cores as f64 / (self.median_ms / 1000.0)
     }
+
+    pub fn fastest_ms(&self) -> f64 {
+        self.samples_ms[0]
+    }
+
+    pub fn slowest_ms(&self) -> f64 {
+        self.samples_ms[self.samples_ms.len() - 1]
+    }
+}
+
+/// One counted round of the flood and the hashes timed just before it.
+pub(super) struct Round {
+    pub logins_per_second: f64,
+    pub bound_per_second: f64,
 }
 
 pub(super) struct IdentityFigures {
@@ -52,11 +73,16 @@ pub(super) struct IdentityFigures {
     pub bound: HashBound,
     pub connections: usize,
     pub warm_up: Duration,
+    pub rounds: Vec<Round>,
+    /// Time counted, over all rounds.
     pub window_s: f64,
     pub counts: Counts,
+    /// Log-ins while the latency probes ran beside the flood, and over how long.
+    pub probed_counts: Counts,
+    pub probed_window_s: f64,
     pub quiet: Vec<Latencies>,
     pub loaded: Vec<Latencies>,
-    /// Cores the server and this process (flood and probes) kept busy while counting.
+    /// Cores the server and this process (the flood) kept busy while counting.
     pub server_cpu: CpuTime,
     pub bench_cpu: CpuTime,
     pub peak_rss_mib: f64,
@@ -70,6 +96,16 @@ impl IdentityFigures {
     }
 }
 
+/// Log-ins counted over the rounds, and the CPU spent meanwhile.
+struct Counted {
+    rounds: Vec<Round>,
+    samples_ms: Vec<f64>,
+    counts: Counts,
+    window_s: f64,
+    server_cpu: CpuTime,
+    bench_cpu: CpuTime,
+}
+
 pub(super) async fn measure(
     server: &Server,
     config: &IdentityConfig,
@@ -80,8 +116,15 @@ pub(super) async fn measure(
         iterations: config.hash_iterations,
         parallelism: config.hash_parallelism,
     };
-    eprintln!("xtask: timing {HASHES} Argon2id hashes after {HASHES} to warm up");
-    let bound = tokio::task::spawn_blocking(move || time_hashes(params, HASHES)).await??;
+    eprintln!("xtask: warming up the bound's hasher and hashing on every core");
+    let (timer, warm_up_ms, all_cores_per_second) =
+        tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+            let mut timer = BoundTimer::new(params)?;
+            let mut warm_up = timer.time(WARM_UP_HASHES)?;
+            let all_cores = hash_on_every_core(&timer.hasher, cores(), HASHES_PER_ROUND)?;
+            Ok((timer, median(&mut warm_up), all_cores))
+        })
+        .await??;
     eprintln!("xtask: signing up and creating an API token through the pages");
     let account = set_up_account(server, EMAIL).await?;
     let slots = config.hashing_memory_budget_mib * 1024 / u64::from(config.hash_memory_kib);
@@ -95,70 +138,135 @@ pub(super) async fn measure(
     eprintln!("xtask: latency probes for {seconds} s without load");
     let quiet = probe_all(&probes, window).await?;
 
-    eprintln!("xtask: log-in flood from {connections} connections, {seconds} s after warm-up");
+    eprintln!(
+        "xtask: log-in flood from {connections} connections: {ROUNDS} rounds over {seconds} s, \
+         each after {HASHES_PER_ROUND} hashes timed with the flood paused"
+    );
     let flood = Flood::start(Arc::new(account.login), connections)?;
-    tokio::time::sleep(WARM_UP).await;
-    let (before, started) = (flood.counts(), Instant::now());
-    let (server_cpu, bench_cpu) = (CpuTime::of(server.pid()), CpuTime::of(std::process::id()));
     let sampler = RssSampler::start(server.pid(), Duration::from_millis(50));
+    tokio::time::sleep(WARM_UP).await;
+    let counted = count_rounds(server, &flood, timer, window / ROUNDS as u32).await?;
+
+    eprintln!("xtask: latency probes for {seconds} s beside the flood");
+    let (before, started) = (flood.counts(), Instant::now());
     let loaded = probe_all(&probes, window).await?;
-    let counts = flood.counts().minus(before);
-    let window_s = started.elapsed().as_secs_f64();
-    let server_cpu = CpuTime::of(server.pid()).cores_since(server_cpu, window_s);
-    let bench_cpu = CpuTime::of(std::process::id()).cores_since(bench_cpu, window_s);
+    let probed_counts = flood.counts().minus(before);
+    let probed_window_s = started.elapsed().as_secs_f64();
     let peak_rss_mib = sampler.stop().await?;
     flood.stop().await?;
     tokio::time::sleep(Duration::from_secs(1)).await;
+    let mut samples_ms = counted.samples_ms;
+    let median_ms = median(&mut samples_ms);
     Ok(IdentityFigures {
         config: config.clone(),
         slots,
-        bound,
+        bound: HashBound {
+            params,
+            samples_ms,
+            median_ms,
+            warm_up_median_ms: warm_up_ms,
+            cores: cores(),
+            all_cores_per_second,
+        },
         connections,
         warm_up: WARM_UP,
-        window_s,
-        counts,
+        rounds: counted.rounds,
+        window_s: counted.window_s,
+        counts: counted.counts,
+        probed_counts,
+        probed_window_s,
         quiet,
         loaded,
-        server_cpu,
-        bench_cpu,
+        server_cpu: counted.server_cpu,
+        bench_cpu: counted.bench_cpu,
         peak_rss_mib,
         rss_after_mib: resident_mib(server.pid()),
     })
 }
 
-/// Times `count` hashes at `params` with the server's hasher in one reused working memory,
-/// as each of the server's hashing workers has, after as many to warm up: the first hashes
-/// of a process are slower while that memory faults in, and a server that has hashed once
-/// no longer pays for that.
-fn time_hashes(params: HashingParams, count: usize) -> anyhow::Result<HashBound> {
-    if count == 0 {
-        bail!("no hashes to time");
-    }
-    let hasher = PasswordHasher::new(params)?;
-    let password = SecretText::new(PASSWORD);
-    let mut memory = HashingMemory::new();
-    let mut time = || -> anyhow::Result<f64> {
-        let started = Instant::now();
-        hasher.hash_in(&password, &mut memory)?;
-        Ok(started.elapsed().as_secs_f64() * 1000.0)
+/// The counted rounds: pause the flood, time hashes on the idle server, resume, and count
+/// the log-ins of `each` after a short warm-up.
+async fn count_rounds(
+    server: &Server,
+    flood: &Flood,
+    mut timer: BoundTimer,
+    each: Duration,
+) -> anyhow::Result<Counted> {
+    let cores_f = cores() as f64;
+    let mut counted = Counted {
+        rounds: Vec::with_capacity(ROUNDS),
+        samples_ms: Vec::with_capacity(ROUNDS * HASHES_PER_ROUND),
+        counts: Counts::default(),
+        window_s: 0.0,
+        server_cpu: CpuTime::default(),
+        bench_cpu: CpuTime::default(),
     };
-    let mut warm_up = (0..count)
-        .map(|_| time())
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let mut samples = (0..count)
-        .map(|_| time())
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let median_ms = median(&mut samples);
-    Ok(HashBound {
-        params,
-        hashes: count,
-        median_ms,
-        fastest_ms: samples[0],
-        slowest_ms: samples[count - 1],
-        warm_up_median_ms: median(&mut warm_up),
-        cores: cores(),
-        all_cores_per_second: hash_on_every_core(&hasher, cores(), count)?,
-    })
+    for _ in 0..ROUNDS {
+        flood.pause().await;
+        let (back, samples) = tokio::task::spawn_blocking(move || {
+            let samples = timer.time(HASHES_PER_ROUND);
+            (timer, samples)
+        })
+        .await?;
+        timer = back;
+        let mut samples = samples?;
+        let round_bound = cores_f / (median(&mut samples) / 1000.0);
+        counted.samples_ms.extend(samples);
+        flood.resume();
+        tokio::time::sleep(ROUND_WARM_UP).await;
+        let (before, started) = (flood.counts(), Instant::now());
+        let (server_cpu, bench_cpu) = (CpuTime::of(server.pid()), CpuTime::of(std::process::id()));
+        tokio::time::sleep(each).await;
+        let counts = flood.counts().minus(before);
+        let seconds = started.elapsed().as_secs_f64();
+        counted.server_cpu = counted
+            .server_cpu
+            .plus(CpuTime::of(server.pid()).minus(server_cpu));
+        counted.bench_cpu = counted
+            .bench_cpu
+            .plus(CpuTime::of(std::process::id()).minus(bench_cpu));
+        counted.rounds.push(Round {
+            logins_per_second: counts.logged_in as f64 / seconds,
+            bound_per_second: round_bound,
+        });
+        counted.counts = counted.counts.plus(counts);
+        counted.window_s += seconds;
+    }
+    let window_s = counted.window_s;
+    counted.server_cpu = counted.server_cpu.per_second(window_s);
+    counted.bench_cpu = counted.bench_cpu.per_second(window_s);
+    Ok(counted)
+}
+
+/// The server's own hasher and one working memory reused from hash to hash, as each of the
+/// server's hashing workers has.
+struct BoundTimer {
+    hasher: PasswordHasher,
+    memory: HashingMemory,
+}
+
+impl BoundTimer {
+    fn new(params: HashingParams) -> anyhow::Result<Self> {
+        Ok(Self {
+            hasher: PasswordHasher::new(params)?,
+            memory: HashingMemory::new(),
+        })
+    }
+
+    /// Times `count` hashes, in milliseconds each.
+    fn time(&mut self, count: usize) -> anyhow::Result<Vec<f64>> {
+        if count == 0 {
+            bail!("no hashes to time");
+        }
+        let password = SecretText::new(PASSWORD);
+        (0..count)
+            .map(|_| {
+                let started = Instant::now();
+                self.hasher.hash_in(&password, &mut self.memory)?;
+                Ok(started.elapsed().as_secs_f64() * 1000.0)
+            })
+            .collect()
+    }
 }
 
 /// Hashes per second with one thread per core, each hashing `count` times in its own

@@ -154,9 +154,29 @@ impl CpuTime {
 
     /// Cores kept busy on average since `earlier`, over `seconds`.
     fn cores_since(self, earlier: Self, seconds: f64) -> CpuTime {
-        CpuTime {
-            user: (self.user - earlier.user) / seconds,
-            system: (self.system - earlier.system) / seconds,
+        self.minus(earlier).per_second(seconds)
+    }
+
+    /// CPU seconds spent since `earlier`.
+    fn minus(self, earlier: Self) -> Self {
+        Self {
+            user: self.user - earlier.user,
+            system: self.system - earlier.system,
+        }
+    }
+
+    fn plus(self, other: Self) -> Self {
+        Self {
+            user: self.user + other.user,
+            system: self.system + other.system,
+        }
+    }
+
+    /// Cores kept busy on average, for CPU seconds spent over `seconds`.
+    fn per_second(self, seconds: f64) -> Self {
+        Self {
+            user: self.user / seconds,
+            system: self.system / seconds,
         }
     }
 

@@ -7,7 +7,7 @@ use platform::clock::{Clock as _, SystemClock};
 use super::audit::AuditFigures;
 use super::audit_reads::ReadCost;
 use super::flood::{Latencies, PROBE_INTERVAL};
-use super::identity::IdentityFigures;
+use super::identity::{IdentityFigures, ROUND_WARM_UP, WARM_UP_HASHES};
 use super::serving::Stats;
 use super::{PER_IP_ALLOWANCE, machine};
 
@@ -197,18 +197,21 @@ fn identity(out: &mut String, id: &IdentityFigures) {
         "One Argon2id hash at the configured parameters (m = {} KiB, t = {}, p = {}, the \
          defaults of `identity.hash_*`), timed in the bench process with the server's own \
          `identity::model::hashing::PasswordHasher` in one reused working memory, like each of \
-         the server's hashing workers, while the server idled: median of {} hashes \
+         the server's hashing workers, while the server idled: {} hashes in all, {} before \
+         each of the {} counted rounds of the flood below (the flood paused), median \
          {:.2} ms (fastest {:.2} ms, slowest {:.2} ms), after {} hashes to warm up (median \
-         {:.2} ms: the first hash faults its memory in). Bound = {} cores ÷ {:.2} ms = **{:.1} log-ins/s**: what the machine could \
-         verify doing nothing but hashing.\n",
+         {:.2} ms: the first hash faults its memory in). Bound = {} cores ÷ {:.2} ms = \
+         **{:.1} log-ins/s**: what the machine could verify doing nothing but hashing.\n",
         p.memory_kib,
         p.iterations,
         p.parallelism,
-        b.hashes,
+        b.samples_ms.len(),
+        b.samples_ms.len() / id.rounds.len().max(1),
+        id.rounds.len(),
         b.median_ms,
-        b.fastest_ms,
-        b.slowest_ms,
-        b.hashes,
+        b.fastest_ms(),
+        b.slowest_ms(),
+        WARM_UP_HASHES,
         b.warm_up_median_ms,
         b.cores,
         b.median_ms,
@@ -243,9 +246,12 @@ fn flood(out: &mut String, id: &IdentityFigures) {
     );
     let _ = writeln!(
         out,
-        "| counted over | {:.1} s, after {} s of warm-up |",
+        "| counted over | {:.1} s in {} rounds, after {} s of warm-up and {} ms after each \
+         pause |",
         id.window_s,
-        id.warm_up.as_secs()
+        id.rounds.len(),
+        id.warm_up.as_secs(),
+        ROUND_WARM_UP.as_millis()
     );
     let _ = writeln!(
         out,
@@ -284,9 +290,37 @@ fn flood(out: &mut String, id: &IdentityFigures) {
     );
     let _ = writeln!(
         out,
-        "| bench process CPU while counting (flood and probes) | {:.2} cores |",
+        "| bench process CPU while counting (the flood) | {:.2} cores |",
         id.bench_cpu.total()
     );
+    let _ = writeln!(
+        out,
+        "| successful log-ins while the latency probes ran beside the flood | {:.1}/s = {:.0} % \
+         of the bound |",
+        id.probed_counts.logged_in as f64 / id.probed_window_s,
+        id.probed_counts.logged_in as f64 / id.probed_window_s / id.bound.per_second() * 100.0
+    );
+    let _ = writeln!(out);
+    rounds(out, id);
+}
+
+/// Each round's log-ins against the bound timed just before it: how much the machine's
+/// speed drifted during the run.
+fn rounds(out: &mut String, id: &IdentityFigures) {
+    let _ = writeln!(
+        out,
+        "| round | log-ins/s | bound timed just before it | share |\n|---:|---:|---:|---:|"
+    );
+    for (n, round) in id.rounds.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "| {} | {:.1} | {:.1}/s | {:.0} % |",
+            n + 1,
+            round.logins_per_second,
+            round.bound_per_second,
+            round.logins_per_second / round.bound_per_second * 100.0
+        );
+    }
     let _ = writeln!(out);
 }
 
@@ -365,17 +399,19 @@ fn method(out: &mut String, id: &IdentityFigures) {
     );
     let _ = writeln!(
         out,
-        "- The latency probes are two single keep-alive connections, one per request, each \
-         sending a request every {} ms (or as soon as the last is answered if it took longer), \
-         first for the same time without the flood, then during the counted part of it. Being \
-         closed loops, they send fewer requests while the server stalls, so a p99 under the \
-         flood understates the stalls rather than exaggerating them.",
+        "- The latency probes are two single keep-alive connections, one per request, each on \
+         a thread of its own apart from the flood's runtime and sending a request every {} ms (or as soon as the last is answered if it took longer), \
+         first for the same time without the flood, then beside it, after its counted rounds \
+         (the probes are traffic of their own, so the log-ins at saturation are counted \
+         without them). Being closed loops, they send fewer requests while the server stalls, \
+         so a p99 under the flood understates the stalls rather than exaggerating them.",
         PROBE_INTERVAL.as_millis()
     );
     let _ = writeln!(
         out,
         "- The load generator shares the cores with the server, as in the serving figures \
-         above; the bound is timed while the server idles (other programs on a shared machine \
-         may still run, which is why the load average is given above)."
+         above; the bound is timed while the server idles, between the rounds of the flood, so \
+         that other programs on a shared machine slow the bound's hashes as they slow the \
+         log-ins (which is also why the load average is given above).",
     );
 }

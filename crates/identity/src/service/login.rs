@@ -18,7 +18,7 @@ use crate::model::session::Stage;
 use crate::model::throttle::Failures;
 use crate::store::throttle::FailureRow;
 use crate::store::users::UserRecord;
-use crate::store::{Conn, recovery as recovery_store, tenants, throttle, users};
+use crate::store::{Conn, recovery as recovery_store, throttle, users};
 
 /// What a finished second step produced.
 #[derive(Debug)]
@@ -52,11 +52,12 @@ impl Identity {
         let key = identifier_key("login", &identifier);
         let mut conn = self.db().connection().await?;
         let failures = self.check_throttle(&mut conn, &key).await?;
-        let user = match Email::parse(&identifier) {
-            Ok(email) => users::by_email(&mut conn, email.as_str()).await?,
+        let account = match Email::parse(&identifier) {
+            Ok(email) => users::for_login(&mut conn, email.as_str()).await?,
             Err(_) => None,
         };
         drop(conn);
+        let (user, tenant_requires_2fa) = account.unzip();
         let stored = user.as_ref().map(|u| u.password_hash.clone());
         let failure = password_failure(user.as_ref());
         let verification = self.inner.hashing.verify(password.clone(), stored).await?;
@@ -85,6 +86,7 @@ impl Identity {
             user: &user,
             key: &key,
             failures,
+            tenant_requires_2fa: tenant_requires_2fa.unwrap_or(false),
             ip,
             user_agent,
         };
@@ -105,10 +107,9 @@ impl Identity {
         if passed.failures.count > 0 {
             throttle::clear(&mut tx, passed.key).await?;
         }
-        let tenant = tenants::get(&mut tx, &user.tenant_id).await?;
         let stage = if user.totp_secret.is_some() {
             Stage::SecondFactor
-        } else if tenant.require_2fa {
+        } else if passed.tenant_requires_2fa {
             Stage::MustEnrol
         } else {
             Stage::Full
@@ -292,6 +293,8 @@ struct PasswordPassed<'a> {
     user: &'a UserRecord,
     key: &'a str,
     failures: Failures,
+    /// Read with the account, before the password was checked.
+    tenant_requires_2fa: bool,
     ip: IpAddr,
     user_agent: &'a str,
 }

@@ -2,6 +2,8 @@
 
 use platform::clock::Timestamp;
 use platform::db::DbError;
+use sqlx::any::AnyRow;
+use sqlx::{FromRow, Row};
 
 use super::Conn;
 
@@ -20,38 +22,24 @@ pub struct UserRecord {
     pub totp_enabled_at: Option<i64>,
 }
 
-type Row = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<i64>,
-    Option<String>,
-    Option<String>,
-    Option<i64>,
-    Option<i64>,
-);
-
 const COLUMNS: &str = "id, tenant_id, email, name, role, password_hash, email_verified_at, \
     totp_secret, totp_pending_secret, totp_last_step, totp_enabled_at";
 
-fn record(row: Row) -> UserRecord {
-    let (id, tenant_id, email, name, role, password_hash, verified, secret, pending, step, on) =
-        row;
-    UserRecord {
-        id,
-        tenant_id,
-        email,
-        name,
-        role,
-        password_hash,
-        email_verified_at: verified,
-        totp_secret: secret,
-        totp_pending_secret: pending,
-        totp_last_step: step,
-        totp_enabled_at: on,
+impl<'r> FromRow<'r, AnyRow> for UserRecord {
+    fn from_row(row: &'r AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            id: row.try_get("id")?,
+            tenant_id: row.try_get("tenant_id")?,
+            email: row.try_get("email")?,
+            name: row.try_get("name")?,
+            role: row.try_get("role")?,
+            password_hash: row.try_get("password_hash")?,
+            email_verified_at: row.try_get("email_verified_at")?,
+            totp_secret: row.try_get("totp_secret")?,
+            totp_pending_secret: row.try_get("totp_pending_secret")?,
+            totp_last_step: row.try_get("totp_last_step")?,
+            totp_enabled_at: row.try_get("totp_enabled_at")?,
+        })
     }
 }
 
@@ -86,18 +74,43 @@ pub async fn insert(conn: &mut Conn, user: &NewUser<'_>, now: Timestamp) -> Resu
 /// An active (not removed) person by email.
 pub async fn by_email(conn: &mut Conn, email: &str) -> Result<Option<UserRecord>, DbError> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE email = $1 AND removed_at IS NULL");
-    let row: Option<Row> = sqlx::query_as(&sql)
+    let user: Option<UserRecord> = sqlx::query_as(&sql)
         .bind(email)
         .fetch_optional(conn)
         .await?;
-    Ok(row.map(record))
+    Ok(user)
+}
+
+/// An active person by email, and whether their tenant requires 2FA: everything a log-in
+/// reads about its account, in one round trip before the password is checked.
+pub async fn for_login(
+    conn: &mut Conn,
+    email: &str,
+) -> Result<Option<(UserRecord, bool)>, DbError> {
+    let columns = COLUMNS
+        .split(", ")
+        .map(|column| format!("u.{column}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT {columns}, t.require_2fa_since FROM users u \
+         JOIN tenants t ON t.id = u.tenant_id \
+         WHERE u.email = $1 AND u.removed_at IS NULL"
+    );
+    let Some(row) = sqlx::query(&sql).bind(email).fetch_optional(conn).await? else {
+        return Ok(None);
+    };
+    let required_since: Option<i64> = row.try_get("require_2fa_since")?;
+    Ok(Some((
+        UserRecord::from_row(&row)?,
+        required_since.is_some(),
+    )))
 }
 
 /// An active person by id.
 pub async fn by_id(conn: &mut Conn, id: &str) -> Result<UserRecord, DbError> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1 AND removed_at IS NULL");
-    let row: Row = sqlx::query_as(&sql).bind(id).fetch_one(conn).await?;
-    Ok(record(row))
+    Ok(sqlx::query_as(&sql).bind(id).fetch_one(conn).await?)
 }
 
 /// The active people of a tenant, oldest first.
@@ -105,8 +118,7 @@ pub async fn in_tenant(conn: &mut Conn, tenant_id: &str) -> Result<Vec<UserRecor
     let sql = format!(
         "SELECT {COLUMNS} FROM users WHERE tenant_id = $1 AND removed_at IS NULL ORDER BY id"
     );
-    let rows: Vec<Row> = sqlx::query_as(&sql).bind(tenant_id).fetch_all(conn).await?;
-    Ok(rows.into_iter().map(record).collect())
+    Ok(sqlx::query_as(&sql).bind(tenant_id).fetch_all(conn).await?)
 }
 
 pub async fn email_taken(conn: &mut Conn, email: &str) -> Result<bool, DbError> {

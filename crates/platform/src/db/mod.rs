@@ -124,6 +124,10 @@ impl Db {
             (dialect == Dialect::Sqlite && !in_memory).then(|| sqlite_file(url.expose()));
         let url = match dialect {
             Dialect::Sqlite => {
+                // A connection to a local file cannot have died in the pool the way a
+                // network connection can; checking each one before use costs a round trip
+                // to its worker thread on every acquire for nothing.
+                options = options.test_before_acquire(false);
                 options = options.after_connect(|conn, _meta| {
                     Box::pin(
                         async move { conn.execute(sqlx::raw_sql(SQLITE_PRAGMAS)).await.map(drop) },
