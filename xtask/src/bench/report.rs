@@ -412,6 +412,6 @@ fn method(out: &mut String, id: &IdentityFigures) {
         "- The load generator shares the cores with the server, as in the serving figures \
          above; the bound is timed while the server idles, between the rounds of the flood, so \
          that other programs on a shared machine slow the bound's hashes as they slow the \
-         log-ins (which is also why the load average is given above).",
+         log-ins (which is also why the load average is given above).\n",
     );
 }
