@@ -1,6 +1,7 @@
 //! The public pages: security.txt, the policy, the report form, the Hall of Fame and the
 //! published advisories.
 
+use platform::web::{CsrfToken, FormState};
 use std::net::SocketAddr;
 
 use askama::Template;
@@ -11,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::researchers::SignedInResearcher;
-use super::respond::{Csrf, FormState, failure, page};
+use super::respond::{failure, page};
 use crate::model::policy::render_markdown;
 use crate::model::report::{ReportInput, VulnerabilityClass};
 use crate::model::security_txt::CONTENT_TYPE;
@@ -138,7 +139,7 @@ fn form_page(csrf: String, fields: ReportFields, form: FormState) -> ReportFormP
 }
 
 pub(super) async fn report_form(
-    Csrf(csrf): Csrf,
+    CsrfToken(csrf): CsrfToken,
     researcher: Option<SignedInResearcher>,
 ) -> Response {
     // A signed-in researcher's name and address are filled in; they may change them.
@@ -229,7 +230,7 @@ impl<S: Send + Sync> FromRequest<S> for SentForm {
 
 pub(super) async fn submit(
     State(disclosure): State<Disclosure>,
-    Csrf(csrf): Csrf,
+    CsrfToken(csrf): CsrfToken,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     researcher: Option<SignedInResearcher>,
     SentForm { fields, files }: SentForm,

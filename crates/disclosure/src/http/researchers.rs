@@ -2,6 +2,7 @@
 //! with a button, so a mail scanner that follows links cannot spend it), the account page,
 //! and signing out. The session is a `__Host-` cookie: Secure, HttpOnly, SameSite=Lax.
 
+use platform::web::{CsrfToken, FormState};
 use std::net::SocketAddr;
 
 use askama::Template;
@@ -12,7 +13,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::respond::{Csrf, FormState, failure, page};
+use super::respond::{failure, page};
 use crate::service::{OwnReport, Researcher, SESSION_LIFETIME};
 use crate::{Disclosure, DisclosureError};
 
@@ -62,7 +63,7 @@ struct SignInPage {
     sent: bool,
 }
 
-pub(super) async fn sign_in_form(Csrf(csrf): Csrf) -> Response {
+pub(super) async fn sign_in_form(CsrfToken(csrf): CsrfToken) -> Response {
     page(
         StatusCode::OK,
         &SignInPage {
@@ -85,7 +86,7 @@ pub(super) struct SignInRequest {
 
 pub(super) async fn request_link(
     State(disclosure): State<Disclosure>,
-    Csrf(csrf): Csrf,
+    CsrfToken(csrf): CsrfToken,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Form(request): Form<SignInRequest>,
 ) -> Response {
@@ -126,7 +127,7 @@ struct ConfirmPage {
 }
 
 /// The mailed link: a page with the button that spends it.
-pub(super) async fn confirm(Path(link): Path<String>, Csrf(csrf): Csrf) -> Response {
+pub(super) async fn confirm(Path(link): Path<String>, CsrfToken(csrf): CsrfToken) -> Response {
     let mut response = page(
         StatusCode::OK,
         &ConfirmPage {
@@ -178,7 +179,7 @@ struct AccountPage {
 
 pub(super) async fn account(
     State(disclosure): State<Disclosure>,
-    Csrf(csrf): Csrf,
+    CsrfToken(csrf): CsrfToken,
     researcher: Option<SignedInResearcher>,
 ) -> Response {
     let Some(SignedInResearcher(researcher)) = researcher else {

@@ -1,54 +1,11 @@
 //! Answers shared by the pages: rendered templates, the CSRF token, the form state after a
 //! refusal, and errors as the error page shows them.
 
-use std::collections::BTreeMap;
-use std::convert::Infallible;
-
 use askama::Template;
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use platform::web::CsrfToken;
 
 use crate::DisclosureError;
-
-/// The token the page's forms carry, put there by the CSRF middleware.
-pub(super) struct Csrf(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for Csrf {
-    type Rejection = Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
-        Ok(Self(
-            parts
-                .extensions
-                .get::<CsrfToken>()
-                .map(|t| t.0.clone())
-                .unwrap_or_default(),
-        ))
-    }
-}
-
-/// What a form shows above and beside its fields after a refusal.
-#[derive(Debug, Default)]
-pub(super) struct FormState {
-    pub message: Option<String>,
-    pub errors: BTreeMap<String, String>,
-}
-
-impl FormState {
-    pub fn refused(errors: BTreeMap<String, String>) -> Self {
-        Self {
-            message: Some("Some fields need attention.".into()),
-            errors,
-        }
-    }
-
-    pub fn error(&self, field: &str) -> Option<&str> {
-        self.errors.get(field).map(String::as_str)
-    }
-}
 
 /// A rendered page, left alone by the error-page middleware.
 pub(super) fn page(status: StatusCode, template: &impl Template) -> Response {

@@ -11,9 +11,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use identity::Identity;
 use identity::http::StaffSignedIn;
 use platform::clock::Timestamp;
+use platform::web::{CsrfToken, FormState};
 use serde::Deserialize;
 
-use super::respond::{Csrf, FormState, failure, page};
+use super::respond::{failure, page};
 use crate::model::lifecycle::{self, Mover, Severity, State as ReportState};
 use crate::service::{Change, ReportView, TeamMember};
 use crate::{Disclosure, DisclosureError};
@@ -112,7 +113,7 @@ pub(super) async fn show(
     State(disclosure): State<Disclosure>,
     SecurityTeam(member): SecurityTeam,
     Path(id): Path<String>,
-    Csrf(csrf): Csrf,
+    CsrfToken(csrf): CsrfToken,
 ) -> Response {
     report_page(
         &disclosure,
@@ -178,7 +179,7 @@ pub(super) async fn change_state(
     State(disclosure): State<Disclosure>,
     SecurityTeam(member): SecurityTeam,
     Path(id): Path<String>,
-    Csrf(csrf): Csrf,
+    CsrfToken(csrf): CsrfToken,
     Form(form): Form<StateForm>,
 ) -> Response {
     let change = Change {
@@ -203,7 +204,7 @@ pub(super) async fn message(
     State(disclosure): State<Disclosure>,
     SecurityTeam(member): SecurityTeam,
     Path(id): Path<String>,
-    Csrf(csrf): Csrf,
+    CsrfToken(csrf): CsrfToken,
     Form(form): Form<MessageForm>,
 ) -> Response {
     let internal = form.internal.as_deref() == Some("true");
@@ -225,7 +226,7 @@ pub(super) async fn change_severity(
     State(disclosure): State<Disclosure>,
     SecurityTeam(member): SecurityTeam,
     Path(id): Path<String>,
-    Csrf(csrf): Csrf,
+    CsrfToken(csrf): CsrfToken,
     Form(form): Form<SeverityForm>,
 ) -> Response {
     let result = match Severity::parse(&form.severity) {
@@ -251,7 +252,7 @@ pub(super) async fn embargo(
     State(disclosure): State<Disclosure>,
     SecurityTeam(member): SecurityTeam,
     Path(id): Path<String>,
-    Csrf(csrf): Csrf,
+    CsrfToken(csrf): CsrfToken,
     Form(form): Form<EmbargoForm>,
 ) -> Response {
     let date = Timestamp::parse_rfc3339(&format!("{}T00:00:00Z", form.disclose_on.trim()));
@@ -277,7 +278,7 @@ struct PolicyForm {
 pub(super) async fn policy_form(
     State(disclosure): State<Disclosure>,
     SecurityTeam(_member): SecurityTeam,
-    Csrf(csrf): Csrf,
+    CsrfToken(csrf): CsrfToken,
 ) -> Response {
     match disclosure.policy_markdown().await {
         Ok(markdown) => page(
@@ -301,7 +302,7 @@ pub(super) struct PolicyEdit {
 pub(super) async fn save_policy(
     State(disclosure): State<Disclosure>,
     SecurityTeam(member): SecurityTeam,
-    Csrf(csrf): Csrf,
+    CsrfToken(csrf): CsrfToken,
     Form(edit): Form<PolicyEdit>,
 ) -> Response {
     match disclosure.save_policy(&member, &edit.markdown).await {

@@ -7,9 +7,10 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use platform::web::{CsrfToken, FormState};
 use serde::Deserialize;
 
-use super::respond::{Csrf, FormState, failure, page};
+use super::respond::{failure, page};
 use crate::service::{CreditChoice, ReportView};
 use crate::{Disclosure, DisclosureError};
 
@@ -39,7 +40,7 @@ fn base(secret: &str) -> String {
 pub(super) async fn show(
     State(disclosure): State<Disclosure>,
     Path(secret): Path<String>,
-    Csrf(csrf): Csrf,
+    CsrfToken(csrf): CsrfToken,
 ) -> Response {
     match disclosure.track(&secret).await {
         Ok(report) => private(page(
@@ -64,7 +65,7 @@ pub(super) struct Reply {
 pub(super) async fn reply(
     State(disclosure): State<Disclosure>,
     Path(secret): Path<String>,
-    Csrf(csrf): Csrf,
+    CsrfToken(csrf): CsrfToken,
     Form(reply): Form<Reply>,
 ) -> Response {
     match disclosure.researcher_reply(&secret, &reply.body).await {

@@ -10,10 +10,12 @@
 //! upload) carries it in the query string of its action instead, so that its body, which
 //! may be large, is streamed to the handler rather than read here.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 
 use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -32,6 +34,20 @@ const FORM_LIMIT: usize = 1024 * 1024;
 /// The token the current page's forms must carry; handlers put it in a hidden field.
 #[derive(Debug, Clone)]
 pub struct CsrfToken(pub String);
+
+/// A handler takes the token as an argument; it is empty on a route the middleware does
+/// not guard, whose pages have no forms to post.
+impl<S: Send + Sync> FromRequestParts<S> for CsrfToken {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        Ok(parts
+            .extensions
+            .get::<CsrfToken>()
+            .cloned()
+            .unwrap_or_else(|| CsrfToken(String::new())))
+    }
+}
 
 #[derive(Clone)]
 pub struct CsrfGuard {

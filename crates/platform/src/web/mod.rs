@@ -4,6 +4,7 @@
 
 mod assets;
 pub mod csrf;
+mod form_state;
 mod headers;
 pub mod idempotency;
 mod json;
@@ -20,6 +21,7 @@ mod tests;
 
 pub use assets::assets_router;
 pub use csrf::{CsrfGuard, CsrfToken, csrf_protect};
+pub use form_state::FormState;
 pub use headers::security_headers;
 pub use idempotency::Idempotency;
 pub use json::ApiJson;

@@ -8,18 +8,14 @@ mod contacts;
 mod fields;
 mod import;
 
-use std::collections::BTreeMap;
-use std::convert::Infallible;
-
 use askama::Template;
-use axum::extract::{DefaultBodyLimit, FromRef, FromRequestParts};
-use axum::http::request::Parts;
+use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
 use identity::Identity;
-use platform::web::{ApiError, CsrfToken, ProblemKind};
+use platform::web::{ApiError, ProblemKind};
 
 use crate::model::FieldErrors;
 use crate::service::uploads::PendingUploads;
@@ -63,42 +59,6 @@ where
         .route("/app/contacts/{id}/edit", get(contacts::edit))
         .route("/app/contacts/{id}/delete", post(contacts::delete))
         .layer(Extension(PendingUploads::new()))
-}
-
-/// The token the page's forms carry, put there by the CSRF middleware.
-pub(super) struct Csrf(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for Csrf {
-    type Rejection = Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
-        let token = parts
-            .extensions
-            .get::<CsrfToken>()
-            .map(|t| t.0.clone())
-            .unwrap_or_default();
-        Ok(Self(token))
-    }
-}
-
-/// What a form shows above and beside its fields after a refusal.
-#[derive(Debug, Default)]
-pub(super) struct FormState {
-    pub message: Option<String>,
-    pub errors: BTreeMap<String, String>,
-}
-
-impl FormState {
-    pub fn refused(errors: FieldErrors) -> Self {
-        Self {
-            message: Some("Some fields need attention.".into()),
-            errors: errors.into_map(),
-        }
-    }
-
-    pub fn error(&self, field: &str) -> Option<&str> {
-        self.errors.get(field).map(String::as_str)
-    }
 }
 
 /// `first`'s errors, then those of `then` for the fields `first` says nothing about.

@@ -6,10 +6,11 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use platform::web::{CsrfToken, FormState};
 use serde::Deserialize;
 
 use super::contact_form::{ContactForm, channel_label};
-use super::{Csrf, FormState, api_failure, failure, merged, page, see_other};
+use super::{api_failure, failure, merged, page, see_other};
 use crate::http::caller::Member;
 use crate::http::imports_api::export_response;
 use crate::model::search::SearchInput;
@@ -125,7 +126,7 @@ pub(super) async fn list(
         Ok(checked) => checked,
         Err(errors) => {
             let template = ListPage {
-                form: FormState::refused(errors),
+                form: FormState::refused(errors.into_map()),
                 notice: None,
                 query,
                 rows: Vec::new(),
@@ -216,7 +217,7 @@ impl FormPage {
 pub(super) async fn new(
     State(vault): State<Vault>,
     Member(caller): Member,
-    Csrf(csrf): Csrf,
+    CsrfToken(csrf): CsrfToken,
 ) -> Response {
     match vault.list_fields(&caller).await {
         Ok(definitions) => {
@@ -243,7 +244,7 @@ async fn posted(
 pub(super) async fn create(
     State(vault): State<Vault>,
     Member(caller): Member,
-    Csrf(csrf): Csrf,
+    CsrfToken(csrf): CsrfToken,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let form = match posted(&vault, &caller, &pairs).await {
@@ -254,7 +255,7 @@ pub(super) async fn create(
     match vault.create_contact(&caller, &input).await {
         Ok(contact) => see_other(&format!("/app/contacts/{}?notice=created", contact.id)),
         Err(VaultError::Invalid(errors)) => {
-            let state = FormState::refused(merged(early, errors));
+            let state = FormState::refused(merged(early, errors).into_map());
             let template = FormPage::create(csrf, state, form);
             page(StatusCode::UNPROCESSABLE_ENTITY, &template)
         }
@@ -319,7 +320,7 @@ impl ContactPage {
 pub(super) async fn show(
     State(vault): State<Vault>,
     Member(caller): Member,
-    Csrf(csrf): Csrf,
+    CsrfToken(csrf): CsrfToken,
     Path(id): Path<String>,
     Query(query): Query<NoticeQuery>,
 ) -> Response {
@@ -335,7 +336,7 @@ pub(super) async fn show(
 pub(super) async fn edit(
     State(vault): State<Vault>,
     Member(caller): Member,
-    Csrf(csrf): Csrf,
+    CsrfToken(csrf): CsrfToken,
     Path(id): Path<String>,
 ) -> Response {
     let found = async {
@@ -355,7 +356,7 @@ pub(super) async fn edit(
 pub(super) async fn update(
     State(vault): State<Vault>,
     Member(caller): Member,
-    Csrf(csrf): Csrf,
+    CsrfToken(csrf): CsrfToken,
     Path(id): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -367,7 +368,7 @@ pub(super) async fn update(
     match vault.update_contact(&caller, &id, &input).await {
         Ok(_) => see_other(&format!("/app/contacts/{id}?notice=updated")),
         Err(VaultError::Invalid(errors)) => {
-            let state = FormState::refused(merged(early, errors));
+            let state = FormState::refused(merged(early, errors).into_map());
             let template = FormPage::edit(csrf, state, &id, form);
             page(StatusCode::UNPROCESSABLE_ENTITY, &template)
         }

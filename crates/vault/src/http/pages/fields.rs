@@ -5,9 +5,10 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use platform::web::{CsrfToken, FormState};
 use serde::Deserialize;
 
-use super::{Csrf, FormState, failure, page, see_other};
+use super::{failure, page, see_other};
 use crate::http::caller::Member;
 use crate::model::custom::FieldKind;
 use crate::{Vault, VaultError};
@@ -72,7 +73,7 @@ async fn render(
 pub(super) async fn list(
     State(vault): State<Vault>,
     Member(caller): Member,
-    Csrf(csrf): Csrf,
+    CsrfToken(csrf): CsrfToken,
     Query(query): Query<NoticeQuery>,
 ) -> Response {
     let notice = match query.notice.as_deref() {
@@ -89,7 +90,7 @@ pub(super) async fn list(
 pub(super) async fn define(
     State(vault): State<Vault>,
     Member(caller): Member,
-    Csrf(csrf): Csrf,
+    CsrfToken(csrf): CsrfToken,
     Form(form): Form<DefineForm>,
 ) -> Response {
     match vault
@@ -98,13 +99,13 @@ pub(super) async fn define(
     {
         Ok(_) => see_other("/app/contacts/fields?notice=defined"),
         Err(VaultError::Invalid(errors)) => {
-            let state = FormState::refused(errors);
+            let state = FormState::refused(errors.into_map());
             render(&vault, &caller, csrf, state, None, (form.name, form.kind)).await
         }
         Err(VaultError::Conflict(message)) => {
             let mut errors = crate::model::FieldErrors::new();
             errors.insert("name", message);
-            let state = FormState::refused(errors);
+            let state = FormState::refused(errors.into_map());
             render(&vault, &caller, csrf, state, None, (form.name, form.kind)).await
         }
         Err(err) => failure(err),

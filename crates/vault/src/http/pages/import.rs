@@ -2,6 +2,7 @@
 //! mapping of each column to a field, while the upload waits in [`PendingUploads`]; and the
 //! job's progress, then its counts and the rows it refused.
 
+use platform::web::{CsrfToken, FormState};
 use std::collections::BTreeMap;
 
 use askama::Template;
@@ -11,7 +12,7 @@ use axum::response::Response;
 use axum::{Extension, Form};
 
 use super::contact_form::channel_label;
-use super::{Csrf, FormState, api_failure, failure, page, see_other};
+use super::{api_failure, failure, page, see_other};
 use crate::http::caller::Member;
 use crate::http::imports_api::rejection_report;
 use crate::model::FieldErrors;
@@ -51,7 +52,7 @@ fn upload_refused(csrf: String, status: StatusCode, message: &str, merge: MergeP
     errors.insert("file", message);
     page(
         status,
-        &UploadPage::new(csrf, FormState::refused(errors), merge),
+        &UploadPage::new(csrf, FormState::refused(errors.into_map()), merge),
     )
 }
 
@@ -61,7 +62,7 @@ fn expired(csrf: String) -> Response {
     upload_refused(csrf, StatusCode::NOT_FOUND, message, MergePolicy::default())
 }
 
-pub(super) async fn upload_form(Member(_): Member, Csrf(csrf): Csrf) -> Response {
+pub(super) async fn upload_form(Member(_): Member, CsrfToken(csrf): CsrfToken) -> Response {
     let template = UploadPage::new(csrf, FormState::default(), MergePolicy::default());
     page(StatusCode::OK, &template)
 }
@@ -70,7 +71,7 @@ pub(super) async fn upload(
     State(vault): State<Vault>,
     Extension(uploads): Extension<PendingUploads>,
     Member(caller): Member,
-    Csrf(csrf): Csrf,
+    CsrfToken(csrf): CsrfToken,
     multipart: Multipart,
 ) -> Response {
     let (spooled, merge) = match read_upload(&vault, multipart).await {
@@ -80,7 +81,7 @@ pub(super) async fn upload(
     match uploads.hold(&vault, &caller, spooled, merge).await {
         Ok(held) => see_other(&format!("/app/contacts/import/{}", held.id)),
         Err(VaultError::Invalid(errors)) => {
-            let template = UploadPage::new(csrf, FormState::refused(errors), merge);
+            let template = UploadPage::new(csrf, FormState::refused(errors.into_map()), merge);
             page(StatusCode::UNPROCESSABLE_ENTITY, &template)
         }
         Err(err) => failure(err),
@@ -235,7 +236,7 @@ pub(super) async fn mapping(
     State(vault): State<Vault>,
     Extension(uploads): Extension<PendingUploads>,
     Member(caller): Member,
-    Csrf(csrf): Csrf,
+    CsrfToken(csrf): CsrfToken,
     Path(upload_id): Path<String>,
 ) -> Response {
     let Some(held) = uploads.get(&vault, &caller, &upload_id) else {
@@ -256,7 +257,7 @@ pub(super) async fn start(
     State(vault): State<Vault>,
     Extension(uploads): Extension<PendingUploads>,
     Member(caller): Member,
-    Csrf(csrf): Csrf,
+    CsrfToken(csrf): CsrfToken,
     Path(upload_id): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -282,7 +283,7 @@ pub(super) async fn start(
     };
     match vault.list_fields(&caller).await {
         Ok(definitions) => {
-            let form = FormState::refused(errors);
+            let form = FormState::refused(errors.into_map());
             let template = MappingPage::new(csrf, form, &held, &definitions, &columns);
             page(StatusCode::UNPROCESSABLE_ENTITY, &template)
         }
