@@ -87,15 +87,11 @@ pub async fn for_login(
     conn: &mut Conn,
     email: &str,
 ) -> Result<Option<(UserRecord, bool)>, DbError> {
-    let columns = COLUMNS
-        .split(", ")
-        .map(|column| format!("u.{column}"))
-        .collect::<Vec<_>>()
-        .join(", ");
     let sql = format!(
-        "SELECT {columns}, t.require_2fa_since FROM users u \
-         JOIN tenants t ON t.id = u.tenant_id \
-         WHERE u.email = $1 AND u.removed_at IS NULL"
+        "SELECT {COLUMNS}, \
+         (SELECT require_2fa_since FROM tenants WHERE tenants.id = users.tenant_id) \
+         AS require_2fa_since \
+         FROM users WHERE email = $1 AND removed_at IS NULL"
     );
     let Some(row) = sqlx::query(&sql).bind(email).fetch_optional(conn).await? else {
         return Ok(None);
