@@ -141,16 +141,16 @@ impl AuditLog {
             .map(Some)
     }
 
-    /// [`AuditLog::record`] for a caller writing through a plain SQLite connection of its
-    /// own (a bulk import): appends inside the transaction open on `conn`, which must have
-    /// begun with `BEGIN IMMEDIATE`. `meta` is the request the work started from: a thread
-    /// outside the request's task cannot see it.
+    /// [`AuditLog::record`] for a caller writing through a plain SQLite connection (the
+    /// database's SQLite thread, a bulk import): appends inside the transaction open on
+    /// `conn`, which must have begun with `BEGIN IMMEDIATE`. `meta` is the request the work
+    /// started from: a thread outside the request's task cannot see it.
     pub fn record_sqlite(
         &self,
         conn: &rusqlite::Connection,
         event: Event,
         meta: RequestMeta,
-    ) -> Result<Option<u64>, crate::store::sqlite_append::SqliteAppendError> {
+    ) -> Result<Option<u64>, DbError> {
         if !self.inner.record_writes {
             return Ok(None);
         }

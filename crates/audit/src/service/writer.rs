@@ -5,19 +5,17 @@
 //! its queue, appends them all in one transaction, and answers each request when that
 //! transaction has committed; while it commits, the next batch gathers.
 //!
-//! On SQLite the batches are written by a thread of its own through
-//! [`crate::store::sqlite_append`], a whole transaction per hand-over; on PostgreSQL through
-//! the pool.
+//! On SQLite the batches are written on the database's SQLite thread
+//! ([`platform::db::SqliteThread`]) through [`crate::store::sqlite_append`], a whole
+//! transaction per hand-over; on PostgreSQL through the pool.
 
-use std::sync::mpsc as std_mpsc;
-
-use platform::db::Db;
+use platform::db::{Db, SqliteThread};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::model::entry::Draft;
 use crate::service::AuditUnavailable;
 use crate::store::append;
-use crate::store::sqlite_append::SqliteAppender;
+use crate::store::sqlite_append;
 
 /// Entries waiting for the writer before senders wait too.
 pub(super) const QUEUE: usize = 4096;
@@ -51,39 +49,17 @@ pub(super) async fn run(db: Db, mut queue: mpsc::Receiver<Pending>) {
     }
 }
 
-/// A batch and where its outcome goes: the first index, or why it was not written.
-type Job = (Vec<Draft>, oneshot::Sender<Result<u64, String>>);
-
 enum Appender {
     Pool(Db),
-    /// The sending end of the SQLite writing thread, which stops when this is dropped.
-    Sqlite(std_mpsc::Sender<Job>),
+    /// The database's SQLite thread.
+    Sqlite(SqliteThread),
 }
 
 impl Appender {
     fn for_db(db: Db) -> Self {
-        let Some(path) = db.sqlite_path().map(ToOwned::to_owned) else {
-            return Self::Pool(db);
-        };
-        let (jobs, queue) = std_mpsc::channel::<Job>();
-        let started = SqliteAppender::open(&path)
-            .map_err(|err| err.to_string())
-            .and_then(|mut appender| {
-                std::thread::Builder::new()
-                    .name("rampart-audit".into())
-                    .spawn(move || {
-                        for (drafts, reply) in queue {
-                            let _ = reply.send(appender.append(drafts).map_err(|e| e.to_string()));
-                        }
-                    })
-                    .map_err(|err| err.to_string())
-            });
-        match started {
-            Ok(_) => Self::Sqlite(jobs),
-            Err(err) => {
-                tracing::warn!(error = %err, "the audit log writes reads through the pool instead of a connection of its own");
-                Self::Pool(db)
-            }
+        match db.sqlite_thread() {
+            Some(thread) => Self::Sqlite(thread.clone()),
+            None => Self::Pool(db),
         }
     }
 
@@ -97,14 +73,11 @@ impl Appender {
                 tx.commit().await.map_err(|e| e.to_string())?;
                 Ok(first)
             }
-            Self::Sqlite(jobs) => {
-                let (reply, outcome) = oneshot::channel();
-                jobs.send((drafts, reply))
-                    .map_err(|_| "the audit writing thread stopped".to_owned())?;
-                outcome
-                    .await
-                    .map_err(|_| "the audit writing thread stopped".to_owned())?
-            }
+            Self::Sqlite(thread) => thread
+                .run(move |conn| sqlite_append::append(conn, drafts))
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string()),
         }
     }
 }

@@ -1,62 +1,34 @@
-//! Appending on SQLite through a connection of its own (rusqlite), for the group-commit
-//! writer of read entries.
+//! Appending on SQLite through a connection of its own (rusqlite): the group-commit writer
+//! of read entries on the database's SQLite thread, and features that write through that
+//! thread or another plain connection (log-ins, bulk imports).
 //!
 //! Through the pool, every statement of a batch is a round trip to the connection's worker
 //! thread and back to the async runtime, where the writer's task then waits its turn behind
 //! every request's. Under load those waits, not the fsync, made up most of a batch's time,
 //! and every reader waits for a batch. Here the whole transaction runs on the calling
-//! thread. Entries recorded inside a feature's own transaction still go through
-//! [`super::append::append`]; the two take SQLite's write lock in turn.
+//! thread. Entries recorded inside a feature's transaction through the pool go through
+//! [`super::append::append`]; the connections take SQLite's write lock in turn.
 
-use std::path::Path;
-use std::time::Duration;
-
-use rusqlite::{Connection, OpenFlags, params};
+use platform::db::DbError;
+use rusqlite::{Connection, params};
 
 use super::append::{leaves, right_edge};
 use super::entries::{COLUMNS, resource_ids_text};
 use super::{to_i64, to_u64};
 use crate::model::entry::Draft;
 
-#[derive(Debug, thiserror::Error)]
-pub enum SqliteAppendError {
-    #[error("SQLite: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    #[error(transparent)]
-    Head(#[from] platform::db::DbError),
-}
-
-pub struct SqliteAppender {
-    conn: Connection,
-}
-
-impl SqliteAppender {
-    /// Opens the database file with the pool's durability: write-ahead log, a full fsync at
-    /// each commit, and a busy timeout to queue behind other writers.
-    pub fn open(path: &Path) -> Result<Self, SqliteAppendError> {
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags)?;
-        conn.busy_timeout(Duration::from_secs(10))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        Ok(Self { conn })
-    }
-
-    /// Appends `drafts` (not empty) as consecutive entries in one transaction and returns
-    /// the index of the first once it has committed.
-    pub fn append(&mut self, drafts: Vec<Draft>) -> Result<u64, SqliteAppendError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let first = append_in(&tx, drafts)?;
-        tx.commit()?;
-        Ok(first)
-    }
+/// Appends `drafts` (not empty) as consecutive entries in one transaction of their own and
+/// returns the index of the first once it has committed.
+pub fn append(conn: &mut Connection, drafts: Vec<Draft>) -> Result<u64, DbError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let first = append_in(&tx, drafts)?;
+    tx.commit()?;
+    Ok(first)
 }
 
 /// Appends `drafts` (not empty) inside the transaction open on `conn`, which must hold
 /// SQLite's write lock (`BEGIN IMMEDIATE`): the entries commit with the caller's writes.
-pub fn append_in(conn: &Connection, drafts: Vec<Draft>) -> Result<u64, SqliteAppendError> {
+pub fn append_in(conn: &Connection, drafts: Vec<Draft>) -> Result<u64, DbError> {
     let count = drafts.len() as u64;
     let (size, stored): (i64, Option<Vec<u8>>) = conn
         .prepare_cached(

@@ -90,6 +90,18 @@ impl Identity {
         if let Some(old) = replacing {
             store::delete_in_realm(&mut *conn, start.realm.as_str(), old).await?;
         }
+        let (record, session) = self.new_session(&start, now);
+        store::insert(conn, start.realm.as_str(), &record).await?;
+        Ok(session)
+    }
+
+    /// A session with a fresh id, as it is stored and as the cookie carries it; not yet
+    /// written.
+    pub(super) fn new_session(
+        &self,
+        start: &SessionStart<'_>,
+        now: Timestamp,
+    ) -> (SessionRecord, StartedSession) {
         let secret = new_secret();
         let record = SessionRecord {
             id_hash: hash_secret(secret.expose()),
@@ -108,12 +120,12 @@ impl Identity {
             ip: start.ip.to_string(),
             user_agent: start.user_agent.chars().take(200).collect(),
         };
-        store::insert(conn, start.realm.as_str(), &record).await?;
-        Ok(StartedSession {
+        let session = StartedSession {
             cookie_value: secret,
             stage: start.stage,
-            public_id: record.public_id,
-        })
+            public_id: record.public_id.clone(),
+        };
+        (record, session)
     }
 
     /// The principal behind a session cookie, or `None` when it names no live session.

@@ -66,26 +66,30 @@ fn record(row: Row) -> SessionRecord {
     }
 }
 
+/// Parameters in order of first use, so that a plain SQLite connection, which numbers `$N`
+/// parameters as they appear, binds them by position as sqlx does by number.
+const INSERT: &str = "INSERT INTO sessions (id_hash, public_id, realm, principal_id, \
+    tenant_id, stage, created_at, last_seen_at, proved_at, expires_at, ip, user_agent) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+
+const DELETE_IN_REALM: &str = "DELETE FROM sessions WHERE id_hash = $1 AND realm = $2";
+
 pub async fn insert(conn: &mut Conn, realm: &str, s: &SessionRecord) -> Result<(), DbError> {
-    sqlx::query(
-        "INSERT INTO sessions (id_hash, public_id, realm, principal_id, tenant_id, stage, \
-         created_at, last_seen_at, proved_at, expires_at, ip, user_agent) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-    )
-    .bind(&s.id_hash)
-    .bind(&s.public_id)
-    .bind(realm)
-    .bind(&s.principal_id)
-    .bind(&s.tenant_id)
-    .bind(&s.stage)
-    .bind(s.created_at)
-    .bind(s.last_seen_at)
-    .bind(s.proved_at)
-    .bind(s.expires_at)
-    .bind(&s.ip)
-    .bind(&s.user_agent)
-    .execute(conn)
-    .await?;
+    sqlx::query(INSERT)
+        .bind(&s.id_hash)
+        .bind(&s.public_id)
+        .bind(realm)
+        .bind(&s.principal_id)
+        .bind(&s.tenant_id)
+        .bind(&s.stage)
+        .bind(s.created_at)
+        .bind(s.last_seen_at)
+        .bind(s.proved_at)
+        .bind(s.expires_at)
+        .bind(&s.ip)
+        .bind(&s.user_agent)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -146,11 +150,45 @@ pub async fn set_proved(conn: &mut Conn, id_hash: &str, now: Timestamp) -> Resul
 
 /// Ends a session of `realm`, if it is one.
 pub async fn delete_in_realm(conn: &mut Conn, realm: &str, id_hash: &str) -> Result<(), DbError> {
-    sqlx::query("DELETE FROM sessions WHERE id_hash = $1 AND realm = $2")
+    sqlx::query(DELETE_IN_REALM)
         .bind(id_hash)
         .bind(realm)
         .execute(conn)
         .await?;
+    Ok(())
+}
+
+/// [`insert`] on a plain SQLite connection (the database's SQLite thread).
+pub fn insert_sqlite(
+    conn: &rusqlite::Connection,
+    realm: &str,
+    s: &SessionRecord,
+) -> Result<(), DbError> {
+    conn.prepare_cached(INSERT)?.execute(rusqlite::params![
+        s.id_hash,
+        s.public_id,
+        realm,
+        s.principal_id,
+        s.tenant_id,
+        s.stage,
+        s.created_at,
+        s.last_seen_at,
+        s.proved_at,
+        s.expires_at,
+        s.ip,
+        s.user_agent,
+    ])?;
+    Ok(())
+}
+
+/// [`delete_in_realm`] on a plain SQLite connection.
+pub fn delete_in_realm_sqlite(
+    conn: &rusqlite::Connection,
+    realm: &str,
+    id_hash: &str,
+) -> Result<(), DbError> {
+    conn.prepare_cached(DELETE_IN_REALM)?
+        .execute(rusqlite::params![id_hash, realm])?;
     Ok(())
 }
 

@@ -44,10 +44,18 @@ pub async fn put(conn: &mut Conn, identifier_hash: &str, row: FailureRow) -> Res
     Ok(())
 }
 
+const CLEAR: &str = "DELETE FROM login_failures WHERE identifier_hash = $1";
+
 pub async fn clear(conn: &mut Conn, identifier_hash: &str) -> Result<(), DbError> {
-    sqlx::query("DELETE FROM login_failures WHERE identifier_hash = $1")
+    sqlx::query(CLEAR)
         .bind(identifier_hash)
         .execute(conn)
         .await?;
+    Ok(())
+}
+
+/// [`clear`] on a plain SQLite connection (the database's SQLite thread).
+pub fn clear_sqlite(conn: &rusqlite::Connection, identifier_hash: &str) -> Result<(), DbError> {
+    conn.prepare_cached(CLEAR)?.execute([identifier_hash])?;
     Ok(())
 }

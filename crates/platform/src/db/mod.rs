@@ -8,6 +8,7 @@ pub mod idempotency;
 pub mod key_check;
 pub mod lease;
 pub mod migrate;
+pub mod sqlite_thread;
 
 use std::path::{Path, PathBuf};
 use std::sync::Once;
@@ -17,6 +18,7 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 
 use crate::config::{Config, Secret};
+pub use sqlite_thread::{SqliteThread, ThreadStopped, open_sqlite};
 
 pub use sqlx::Any;
 
@@ -54,6 +56,9 @@ pub struct Db {
     dialect: Dialect,
     /// The database file, on SQLite.
     sqlite_path: Option<PathBuf>,
+    /// A connection of its own to that file, on a thread of its own, for short hot
+    /// transactions (see [`SqliteThread`]).
+    sqlite_thread: Option<SqliteThread>,
 }
 
 /// Storage errors, narrow on purpose: callers map `NotFound` and `Conflict` to 404 and 409.
@@ -67,6 +72,31 @@ pub enum DbError {
     Unavailable(#[source] sqlx::Error),
     #[error("database error: {0}")]
     Other(#[source] sqlx::Error),
+    /// From a connection of SQLite's own (rusqlite); its text names SQL, never values.
+    #[error("database error: {0}")]
+    Sqlite(#[source] rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for DbError {
+    fn from(err: rusqlite::Error) -> Self {
+        /// SQLITE_CONSTRAINT_PRIMARYKEY and SQLITE_CONSTRAINT_UNIQUE.
+        const UNIQUE: [std::ffi::c_int; 2] = [1555, 2067];
+        match err {
+            rusqlite::Error::SqliteFailure(e, _) if e.code == rusqlite::ErrorCode::DatabaseBusy => {
+                Self::Unavailable(sqlx::Error::Protocol("the SQLite database is busy".into()))
+            }
+            rusqlite::Error::SqliteFailure(e, _) if UNIQUE.contains(&e.extended_code) => {
+                Self::Conflict("unique".into())
+            }
+            other => Self::Sqlite(other),
+        }
+    }
+}
+
+impl From<ThreadStopped> for DbError {
+    fn from(err: ThreadStopped) -> Self {
+        Self::Unavailable(sqlx::Error::Protocol(err.to_string()))
+    }
 }
 
 impl From<sqlx::Error> for DbError {
@@ -138,10 +168,18 @@ impl Db {
             Dialect::Postgres => url.expose().to_owned(),
         };
         let pool = options.connect(&url).await?;
+        let sqlite_thread = match &sqlite_path {
+            Some(path) => Some(
+                SqliteThread::start(path, "rampart-sqlite")
+                    .map_err(|err| DbError::Unavailable(sqlx::Error::Io(err)))?,
+            ),
+            None => None,
+        };
         Ok(Self {
             pool,
             dialect,
             sqlite_path,
+            sqlite_thread,
         })
     }
 
@@ -150,6 +188,12 @@ impl Db {
     /// group-commit writer.
     pub fn sqlite_path(&self) -> Option<&Path> {
         self.sqlite_path.as_deref()
+    }
+
+    /// The thread with a connection of its own to the SQLite file (not for PostgreSQL or an
+    /// in-memory database): a whole transaction per hand-over.
+    pub fn sqlite_thread(&self) -> Option<&SqliteThread> {
+        self.sqlite_thread.as_ref()
     }
 
     pub fn pool(&self) -> &AnyPool {

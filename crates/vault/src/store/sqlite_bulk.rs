@@ -4,9 +4,8 @@
 //! transaction, which the caller commits with its audit entry.
 
 use std::path::Path;
-use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, Transaction, TransactionBehavior, params};
 
 use super::contacts::ContactRow;
 use super::imports::Counts;
@@ -28,17 +27,11 @@ pub fn db_error(err: rusqlite::Error) -> VaultError {
 }
 
 impl SqliteBulk {
-    /// Opens the database file with the pool's durability: write-ahead log, a full fsync at
-    /// each commit, and a busy timeout to queue behind other writers.
+    /// Opens the database file with the pool's durability (write-ahead log, a full fsync at
+    /// each commit, a busy timeout to queue behind other writers) and a cache of its own: a
+    /// long import runs beside the database's SQLite thread, not on it.
     pub fn open(path: &Path) -> Result<Self, VaultError> {
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags).map_err(db_error)?;
-        conn.busy_timeout(Duration::from_secs(10))
-            .map_err(db_error)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(db_error)?;
-        conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(db_error)?;
+        let conn = platform::db::open_sqlite(path).map_err(db_error)?;
         conn.pragma_update(None, "cache_size", -CACHE_KIB)
             .map_err(db_error)?;
         Ok(Self { conn })

@@ -62,6 +62,27 @@ async fn the_sixth_wrong_password_is_delayed_identically_for_known_and_unknown_a
 }
 
 #[tokio::test]
+async fn the_right_password_clears_the_failures_before_it() {
+    let app = spawn_with_mail().await;
+    app.signed_up("ada@example.com", "Engines").await;
+    let mut visitor = app.visitor();
+    for round in 1..=2 {
+        for attempt in 1..=4 {
+            let page = visitor
+                .log_in("ada@example.com", "wrong password number x")
+                .await;
+            assert_eq!(page.status, 401, "round {round}, attempt {attempt}");
+        }
+        // Had the first round's four failures stayed, the second round's would pass the
+        // five that are free and this log-in would be delayed.
+        visitor
+            .log_in("ada@example.com", PASSWORD)
+            .await
+            .assert_status(303);
+    }
+}
+
+#[tokio::test]
 async fn one_address_gets_a_limited_burst_of_attempts() {
     let app = spawn_with_mail_and_limit().await;
     let mut visitor = app.visitor();
