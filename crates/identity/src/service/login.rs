@@ -21,7 +21,7 @@ use crate::model::throttle::Failures;
 use crate::store::sessions::{self, SessionRecord};
 use crate::store::throttle::FailureRow;
 use crate::store::users::UserRecord;
-use crate::store::{Conn, recovery as recovery_store, throttle, users};
+use crate::store::{Conn, login as login_store, recovery as recovery_store, throttle, users};
 
 /// What a finished second step produced.
 #[derive(Debug)]
@@ -53,21 +53,17 @@ impl Identity {
         }
         let identifier = email.trim().to_lowercase();
         let key = identifier_key("login", &identifier);
+        let email = Email::parse(&identifier).ok();
         let mut conn = self.db().connection().await?;
-        let failures = self.check_throttle(&mut conn, &key).await?;
-        let account = match Email::parse(&identifier) {
-            Ok(email) => users::for_login(&mut conn, email.as_str()).await?,
-            Err(_) => None,
-        };
+        let found = login_store::lookup(&mut conn, &key, email.as_ref().map(Email::as_str)).await?;
         drop(conn);
-        let (user, tenant_requires_2fa) = account.unzip();
+        let failures = self.throttle_verdict(found.failures)?;
+        let (user, tenant_requires_2fa) = found.account.unzip();
         let stored = user.as_ref().map(|u| u.password_hash.clone());
         let failure = password_failure(user.as_ref());
         let verification = self.inner.hashing.verify(password.clone(), stored).await?;
         let (Some(user), Verification::Valid { needs_rehash }) = (user, verification) else {
-            let alert_to = Email::parse(&identifier).ok();
-            self.record_failure(&key, failures, alert_to, failure)
-                .await?;
+            self.record_failure(&key, failures, email, failure).await?;
             return Err(IdentityError::BadCredentials);
         };
         if user.email_verified_at.is_none() {
@@ -179,9 +175,15 @@ impl Identity {
         conn: &mut Conn,
         key: &str,
     ) -> Result<Failures, IdentityError> {
+        let row = throttle::get(conn, key).await?;
+        self.throttle_verdict(row)
+    }
+
+    /// The failures of a throttle row that count now, or `Throttled` when the next attempt
+    /// must wait.
+    fn throttle_verdict(&self, row: Option<FailureRow>) -> Result<Failures, IdentityError> {
         let now = self.now();
         let policy = &self.settings().throttle;
-        let row = throttle::get(conn, key).await?;
         let failures = policy.current(failures_of(row), now);
         policy
             .check(failures, now)

@@ -3,6 +3,7 @@
 
 pub mod invitations;
 pub mod links;
+pub mod login;
 pub mod recovery;
 pub mod sealed;
 pub mod sessions;

@@ -22,7 +22,7 @@ pub struct UserRecord {
     pub totp_enabled_at: Option<i64>,
 }
 
-const COLUMNS: &str = "id, tenant_id, email, name, role, password_hash, email_verified_at, \
+pub(super) const COLUMNS: &str = "id, tenant_id, email, name, role, password_hash, email_verified_at, \
     totp_secret, totp_pending_secret, totp_last_step, totp_enabled_at";
 
 impl<'r> FromRow<'r, AnyRow> for UserRecord {
@@ -79,28 +79,6 @@ pub async fn by_email(conn: &mut Conn, email: &str) -> Result<Option<UserRecord>
         .fetch_optional(conn)
         .await?;
     Ok(user)
-}
-
-/// An active person by email, and whether their tenant requires 2FA: everything a log-in
-/// reads about its account, in one round trip before the password is checked.
-pub async fn for_login(
-    conn: &mut Conn,
-    email: &str,
-) -> Result<Option<(UserRecord, bool)>, DbError> {
-    let sql = format!(
-        "SELECT {COLUMNS}, \
-         (SELECT require_2fa_since FROM tenants WHERE tenants.id = users.tenant_id) \
-         AS require_2fa_since \
-         FROM users WHERE email = $1 AND removed_at IS NULL"
-    );
-    let Some(row) = sqlx::query(&sql).bind(email).fetch_optional(conn).await? else {
-        return Ok(None);
-    };
-    let required_since: Option<i64> = row.try_get("require_2fa_since")?;
-    Ok(Some((
-        UserRecord::from_row(&row)?,
-        required_since.is_some(),
-    )))
 }
 
 /// An active person by id.
