@@ -12,8 +12,10 @@ pub(super) fn problem(err: &AuditError) -> Response {
     match err {
         AuditError::NotFound => ApiError::new(ProblemKind::NotFound, "there is no such entry in your tenant's log"),
         AuditError::BadRequest(detail) => ApiError::new(ProblemKind::BadRequest, detail.clone()),
+        // Not a fault of the server: the entry is newer than the log's signed state, which
+        // catches up within a second.
         AuditError::NotYetCheckpointed => {
-            ApiError::new(ProblemKind::Unavailable, err.to_string()).retry_after(CHECKPOINT_RETRY_SECS)
+            ApiError::new(ProblemKind::Conflict, err.to_string()).retry_after(CHECKPOINT_RETRY_SECS)
         }
         AuditError::Unavailable(_) => ApiError::new(
             ProblemKind::Unavailable,

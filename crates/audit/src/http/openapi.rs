@@ -47,7 +47,7 @@ pub fn openapi_paths(reader: &Value) -> Value {
                 "operationId": "auditProof",
                 "tags": ["audit"],
                 "summary": "An entry of the caller's organisation with its inclusion proof and checkpoint",
-                "description": "The same bundle `rampart audit check-proof` checks with the public key alone. Another organisation's entry is not found, exactly like one that does not exist.",
+                "description": "The same bundle `rampart audit check-proof` checks with the public key alone. Another organisation's entry is not found, exactly like one that does not exist. An entry newer than the latest checkpoint is a conflict (409, with `Retry-After`): checkpoints are signed every second.",
                 "security": reader,
                 "parameters": [
                     {
@@ -70,6 +70,7 @@ pub fn openapi_paths(reader: &Value) -> Value {
                     "401": problem("Unauthorized"),
                     "403": problem("Forbidden"),
                     "404": problem("NotFound"),
+                    "409": problem("Conflict"),
                     "503": problem("Unavailable"),
                 },
             },
@@ -102,7 +103,13 @@ pub fn openapi_paths(reader: &Value) -> Value {
                 "security": reader,
                 "parameters": access_log_parameters(),
                 "responses": {
-                    "200": json_body("A page of entries", "AuditEntryList"),
+                    "200": with_links(
+                        json_body("A page of entries", "AuditEntryList"),
+                        json!({"ProveNewestEntry": {
+                            "operationId": "auditProof",
+                            "parameters": {"index": "$response.body#/items/0/index"},
+                        }}),
+                    ),
                     "400": problem("BadRequest"),
                     "401": problem("Unauthorized"),
                     "403": problem("Forbidden"),
@@ -264,6 +271,12 @@ fn json_body(description: &str, schema: &str) -> Value {
         "description": description,
         "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}},
     })
+}
+
+/// `response` with `links`: which operation a value of the answer leads to.
+fn with_links(mut response: Value, links: Value) -> Value {
+    response["links"] = links;
+    response
 }
 
 fn problem(kind: &str) -> Value {

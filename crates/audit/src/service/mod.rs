@@ -41,7 +41,9 @@ pub enum AuditError {
     NotFound,
     #[error("{0}")]
     BadRequest(String),
-    #[error("no checkpoint covers this entry yet; checkpoints are signed every second")]
+    #[error(
+        "no checkpoint covers this entry yet; checkpoints are signed every second, so ask again in a moment"
+    )]
     NotYetCheckpointed,
     #[error("{0}")]
     Damaged(String),

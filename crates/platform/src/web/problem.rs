@@ -131,7 +131,7 @@ impl ProblemKind {
                 "The request was not completed within the server's time limit. Send it again; if it keeps happening, send less at once."
             }
             Self::Conflict => {
-                "The request conflicts with data that already exists, such as a duplicate that must be unique. Read the current state and decide again."
+                "The request conflicts with the current state of the data: a duplicate of something that must be unique, or something not ready yet, such as the proof of an audit entry that no signed checkpoint covers so far. Read the current state and decide again, or ask again after the seconds in `Retry-After` when it is given."
             }
             Self::PayloadTooLarge => {
                 "The body is larger than this server accepts. Send less at once, or use the bulk endpoints where they exist."

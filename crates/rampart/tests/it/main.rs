@@ -12,6 +12,7 @@ mod bad_requests;
 mod browser;
 mod config_cli;
 mod disclosure;
+mod fuzz;
 mod headers;
 mod health;
 mod helpers;

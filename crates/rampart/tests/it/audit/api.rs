@@ -299,3 +299,32 @@ async fn the_trust_page_publishes_the_key_that_checks_checkpoints() {
     assert!(page.contains(r#"id="access-log""#));
     assert!(page.contains(key["verifier_key"].as_str().unwrap()));
 }
+
+#[tokio::test]
+async fn the_proof_of_an_entry_newer_than_every_checkpoint_is_a_conflict_to_retry() {
+    let app = crate::identity::support::spawn_with_mail_and(|config| {
+        config.audit.checkpoint_interval_ms = 3_600_000;
+    })
+    .await;
+    let alice = customer(&app, "alice@example.com", &["access-log:read"]).await;
+    let entries = access_log(&app.app, &alice.token, "").await;
+    let newest = entries[0]["index"].as_u64().unwrap();
+    let response = app
+        .app
+        .client
+        .get(app.app.url(&format!("/api/v1/audit/proof/{newest}")))
+        .bearer_auth(&alice.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 409);
+    assert_eq!(response.headers()["retry-after"], "1");
+    let problem: serde_json::Value = response.json().await.unwrap();
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("no checkpoint covers this entry yet"),
+        "{problem}"
+    );
+}

@@ -5,4 +5,5 @@ mod api;
 mod browser;
 mod cli;
 mod durability;
+mod fuzz;
 pub mod support;

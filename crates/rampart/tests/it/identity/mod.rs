@@ -4,6 +4,7 @@ mod accounts;
 mod audit_events;
 mod browser;
 mod csrf;
+mod fuzz;
 mod members;
 mod sessions;
 mod staff;

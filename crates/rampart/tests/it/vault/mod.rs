@@ -6,6 +6,6 @@ mod at_rest;
 mod browser;
 mod bulk;
 mod fields_page;
-pub(crate) mod fuzz;
+mod fuzz;
 mod isolation;
 pub mod support;
