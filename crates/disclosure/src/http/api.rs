@@ -34,15 +34,31 @@ where
         if !parts.headers.contains_key(header::AUTHORIZATION) {
             return Ok(Self(None));
         }
+        let ReportsToken(token) = ReportsToken::from_request_parts(parts, state).await?;
+        Ok(Self(Some(token)))
+    }
+}
+
+/// A token with `reports:write`: the only way to follow a report sent through the API.
+pub(super) struct ReportsToken(TokenPrincipal);
+
+impl<S> FromRequestParts<S> for ReportsToken
+where
+    S: Send + Sync,
+    identity::Identity: FromRef<S>,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
         let ApiCaller(token) = ApiCaller::from_request_parts(parts, state).await?;
         if token.require(Scope::ReportsWrite).is_err() {
             return Err(ApiError::new(
                 ProblemKind::Forbidden,
-                "this token lacks the reports:write scope; create one with it on /account/security, or send the report without a token",
+                "this token lacks the reports:write scope; create one with it on /account/security (a new report may also be sent without a token)",
             )
             .into_response());
         }
-        Ok(Self(Some(token)))
+        Ok(Self(token))
     }
 }
 
@@ -139,16 +155,9 @@ pub(super) async fn submit(
 
 pub(super) async fn get(
     State(disclosure): State<Disclosure>,
-    ApiCaller(token): ApiCaller,
+    ReportsToken(token): ReportsToken,
     Path(id): Path<String>,
 ) -> Response {
-    if token.require(Scope::ReportsWrite).is_err() {
-        return ApiError::new(
-            ProblemKind::Forbidden,
-            "this token lacks the reports:write scope",
-        )
-        .into_response();
-    }
     match disclosure
         .report_for_token(&token.token_id, &token.user_id, &id)
         .await
@@ -237,18 +246,11 @@ struct AttachmentJson {
 /// `POST /api/v1/reports/{id}/attachments?filename=…`: the body is the file, as is.
 pub(super) async fn attach(
     State(disclosure): State<Disclosure>,
-    ApiCaller(token): ApiCaller,
+    ReportsToken(token): ReportsToken,
     Path(id): Path<String>,
     axum::extract::Query(name): axum::extract::Query<AttachmentName>,
     body: axum::body::Bytes,
 ) -> Response {
-    if token.require(Scope::ReportsWrite).is_err() {
-        return ApiError::new(
-            ProblemKind::Forbidden,
-            "this token lacks the reports:write scope",
-        )
-        .into_response();
-    }
     let holder = crate::service::Holder::Token {
         token_id: &token.token_id,
         user_id: &token.user_id,

@@ -88,6 +88,33 @@ async fn a_token_without_reports_write_is_refused_and_nothing_is_stored() {
     .await;
     assert_eq!(status, 401);
     assert_eq!(stored_reports(&app.app).await, 0);
+
+    // Nor may it read or add to a report sent with the scope, even one of its own account.
+    let sender = customer(&app, "grace@example.com", &["reports:write"]).await;
+    let (status, _, report) =
+        post_report(&app.app, Some(&sender.token), None, &report_json(json!({}))).await;
+    assert_eq!(status, 201, "{report}");
+    let path = format!("/api/v1/reports/{}", report["id"].as_str().unwrap());
+    let (status, problem) = api_get(&app.app, &path, &reader.token).await;
+    assert_eq!(status, 403, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("reports:write"),
+        "{problem}"
+    );
+    let attach = app
+        .app
+        .client
+        .post(app.app.url(&format!("{path}/attachments?filename=a.txt")))
+        .bearer_auth(&reader.token)
+        .header("content-type", "application/octet-stream")
+        .body("a")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(attach.status().as_u16(), 403);
 }
 
 #[tokio::test]

@@ -56,15 +56,7 @@ async fn send_form_with_files(
         .app
         .client
         .post(app.app.url(&format!("/security/report?csrf_token={token}")))
-        .header(
-            "cookie",
-            visitor
-                .cookies
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join("; "),
-        )
+        .header("cookie", visitor.cookie_header())
         .header("origin", &visitor.origin)
         .header("content-type", content_type)
         .body(body)

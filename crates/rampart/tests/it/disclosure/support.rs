@@ -136,40 +136,10 @@ impl Researcher {
     }
 }
 
-/// Runs `rampart admin staff create` against the test server's database; the path of the
-/// set-up link it prints.
-pub async fn create_staff(app: &IdentityApp, email: &str, role: &str) -> String {
-    let output = crate::helpers::rampart_command(app.app.data_dir.path())
-        .args(["admin", "staff", "create", "--email", email, "--role", role])
-        .env("RAMPART_DATABASE__URL", &app.app.database_url)
-        .env(
-            "RAMPART_SERVER__DATA_DIR",
-            app.app.data_dir.path().join("data"),
-        )
-        .env("RAMPART_LISTEN__STAFF", app.app.staff.to_string())
-        .output()
-        .await
-        .unwrap();
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    assert!(
-        output.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let url = stdout
-        .split_whitespace()
-        .find(|w| w.contains("/staff/setup/"))
-        .expect("a set-up link is printed");
-    url.split_once(&format!(":{}", app.app.staff.port()))
-        .unwrap()
-        .1
-        .to_owned()
-}
-
 /// A member of staff with `role`, set up from the CLI's link, enrolled in 2FA and signed
 /// in on the staff listener.
 pub async fn staff_member(app: &IdentityApp, email: &str, role: &str) -> Visitor {
-    let setup = create_staff(app, email, role).await;
+    let setup = app.create_staff(email, role).await;
     let mut staff = app.staff_visitor();
     staff.get(&setup).await.assert_status(200);
     staff
@@ -398,15 +368,6 @@ pub fn attach_action(page: &Page) -> String {
     action.replace("&amp;", "&")
 }
 
-fn cookie_header(visitor: &Visitor) -> String {
-    visitor
-        .cookies
-        .iter()
-        .map(|(name, value)| format!("{name}={value}"))
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
 /// Sends `bytes` as the file `filename` to `url` from `visitor`'s browser: its cookies and
 /// `Origin`, and whatever token `url`'s query carries.
 pub async fn post_file(
@@ -420,7 +381,7 @@ pub async fn post_file(
     let response = app
         .client
         .post(url)
-        .header("cookie", cookie_header(visitor))
+        .header("cookie", visitor.cookie_header())
         .header("user-agent", &visitor.user_agent)
         .header("origin", &visitor.origin)
         .header("content-type", content_type)
@@ -460,7 +421,7 @@ pub async fn fetch(app: &TestApp, visitor: &Visitor, url: &str) -> Fetched {
     let response = app
         .client
         .get(url)
-        .header("cookie", cookie_header(visitor))
+        .header("cookie", visitor.cookie_header())
         .header("user-agent", &visitor.user_agent)
         .send()
         .await

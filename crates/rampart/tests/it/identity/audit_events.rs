@@ -276,34 +276,10 @@ async fn a_customer_s_visit_is_recorded_in_order_by_ids_alone() {
     assert_no_secret(&entries, &secrets);
 }
 
-/// Runs `rampart admin staff create` on the test server's database and data; returns the
-/// path of the set-up link.
-async fn create_staff(app: &IdentityApp, email: &str) -> String {
-    let output = crate::helpers::rampart_command(app.app.data_dir.path())
-        .args(["admin", "staff", "create", "--email", email])
-        .args(["--role", "security"])
-        .env("RAMPART_DATABASE__URL", &app.app.database_url)
-        .env(
-            "RAMPART_SERVER__DATA_DIR",
-            app.app.data_dir.path().join("data"),
-        )
-        .env("RAMPART_LISTEN__STAFF", app.app.staff.to_string())
-        .output()
-        .await
-        .unwrap();
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    assert!(output.status.success(), "{stdout}");
-    let url = stdout
-        .split_whitespace()
-        .find(|w| w.contains("/staff/setup/"))
-        .unwrap();
-    url[url.find("/staff/setup/").unwrap()..].to_owned()
-}
-
 #[tokio::test]
 async fn staff_appear_in_the_log_only_under_a_pseudonym() {
     let app = spawn_with_mail().await;
-    let setup = create_staff(&app, SAM).await;
+    let setup = app.create_staff(SAM, "security").await;
     let mut sam = app.staff_visitor();
     sam.get(&setup).await.assert_status(200);
     sam.post(&setup, &[("password", PASSWORD)])

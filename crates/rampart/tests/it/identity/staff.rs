@@ -1,46 +1,12 @@
 //! The staff realm: created by the CLI, served on the staff listener only, 2FA first.
 
-use super::support::{IdentityApp, PASSWORD, now_secs, spawn_with_mail};
+use super::support::{PASSWORD, now_secs, spawn_with_mail};
 use identity::model::totp::TotpSecret;
-
-/// Runs `rampart admin staff create` against the test server's database and data.
-async fn create_staff(app: &IdentityApp, email: &str, role: &str) -> String {
-    let output = crate::helpers::rampart_command(app.app.data_dir.path())
-        .args(["admin", "staff", "create", "--email", email, "--role", role])
-        .env("RAMPART_DATABASE__URL", &app.app.database_url)
-        .env(
-            "RAMPART_SERVER__DATA_DIR",
-            app.app.data_dir.path().join("data"),
-        )
-        .env("RAMPART_LISTEN__STAFF", app.app.staff.to_string())
-        .output()
-        .await
-        .unwrap();
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    assert!(
-        output.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let url = stdout
-        .split_whitespace()
-        .find(|w| w.contains("/staff/setup/"))
-        .expect("a set-up link is printed")
-        .to_owned();
-    assert!(url.starts_with(&format!(
-        "https://localhost:{}/staff/setup/",
-        app.app.staff.port()
-    )));
-    url.split_once(&format!(":{}", app.app.staff.port()))
-        .unwrap()
-        .1
-        .to_owned()
-}
 
 #[tokio::test]
 async fn staff_set_up_their_account_enrol_2fa_first_and_log_in_with_a_code() {
     let app = spawn_with_mail().await;
-    let setup = create_staff(&app, "sam@rampart.example", "security").await;
+    let setup = app.create_staff("sam@rampart.example", "security").await;
     let mut staff = app.staff_visitor();
     let page = staff.get(&setup).await;
     page.assert_status(200);
@@ -102,7 +68,7 @@ async fn staff_set_up_their_account_enrol_2fa_first_and_log_in_with_a_code() {
 #[tokio::test]
 async fn staff_pages_are_not_served_on_the_public_listener() {
     let app = spawn_with_mail().await;
-    let setup = create_staff(&app, "sam@rampart.example", "support").await;
+    let setup = app.create_staff("sam@rampart.example", "support").await;
     let mut public = app.visitor();
     for path in [
         "/staff",
@@ -136,8 +102,9 @@ async fn a_customer_session_is_not_accepted_on_the_staff_listener() {
 #[tokio::test]
 async fn the_cli_refuses_a_second_staff_account_for_one_address() {
     let app = spawn_with_mail().await;
-    create_staff(&app, "sam@rampart.example", "manager").await;
-    let output = crate::helpers::rampart_command(app.app.data_dir.path())
+    app.create_staff("sam@rampart.example", "manager").await;
+    let output = app
+        .rampart_command()
         .args([
             "admin",
             "staff",
@@ -147,11 +114,6 @@ async fn the_cli_refuses_a_second_staff_account_for_one_address() {
             "--role",
             "manager",
         ])
-        .env("RAMPART_DATABASE__URL", &app.app.database_url)
-        .env(
-            "RAMPART_SERVER__DATA_DIR",
-            app.app.data_dir.path().join("data"),
-        )
         .output()
         .await
         .unwrap();

@@ -38,6 +38,43 @@ pub async fn spawn_with_mail_and(
 }
 
 impl IdentityApp {
+    /// The `rampart` command run against this server's database, data and staff listener.
+    pub fn rampart_command(&self) -> tokio::process::Command {
+        let mut command = crate::helpers::rampart_command(self.app.data_dir.path());
+        command
+            .env("RAMPART_DATABASE__URL", &self.app.database_url)
+            .env(
+                "RAMPART_SERVER__DATA_DIR",
+                self.app.data_dir.path().join("data"),
+            )
+            .env("RAMPART_LISTEN__STAFF", self.app.staff.to_string());
+        command
+    }
+
+    /// Runs `rampart admin staff create`; returns the path of the set-up link it prints,
+    /// having checked that the link leads to the staff listener.
+    pub async fn create_staff(&self, email: &str, role: &str) -> String {
+        let output = self
+            .rampart_command()
+            .args(["admin", "staff", "create", "--email", email, "--role", role])
+            .output()
+            .await
+            .unwrap();
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        assert!(
+            output.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let url = stdout
+            .split_whitespace()
+            .find(|w| w.contains("/staff/setup/"))
+            .expect("a set-up link is printed");
+        let staff_listener = format!("{}/staff/setup/", self.staff_origin());
+        assert!(url.starts_with(&staff_listener), "{url}");
+        url[self.staff_origin().len()..].to_owned()
+    }
+
     /// The origin the server believes it has (its default public URL).
     pub fn origin(&self) -> String {
         format!("https://localhost:{}", self.app.public.port())
@@ -191,7 +228,8 @@ impl Visitor {
         }
     }
 
-    fn cookie_header(&self) -> String {
+    /// The `Cookie` header this browser sends.
+    pub fn cookie_header(&self) -> String {
         self.cookies
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
