@@ -7,7 +7,6 @@ use audit::{Actor, Event, Outcome, RequestMeta};
 use platform::clock::Timestamp;
 use platform::db::DbError;
 use platform::mail::{OutgoingMail, enqueue};
-use rusqlite::TransactionBehavior;
 use sha2::{Digest, Sha256};
 
 use super::sessions::SessionStart;
@@ -18,10 +17,10 @@ use crate::model::hashing::Verification;
 use crate::model::recovery;
 use crate::model::session::Stage;
 use crate::model::throttle::Failures;
-use crate::store::sessions::{self, SessionRecord};
+use crate::store::login::{self as login_store, LoginRows};
 use crate::store::throttle::FailureRow;
 use crate::store::users::UserRecord;
-use crate::store::{Conn, login as login_store, recovery as recovery_store, throttle, users};
+use crate::store::{Conn, recovery as recovery_store, throttle, users};
 
 /// What a finished second step produced.
 #[derive(Debug)]
@@ -119,52 +118,37 @@ impl Identity {
         let (record, session) = self.new_session(&start, self.now());
         let event = user_event(&user.id, &user.tenant_id, "identity.login")
             .resource("session", [session.public_id.as_str()]);
-        let writes = LoginWrites {
+        let rows = LoginRows {
             clear_failures_of: (passed.failures.count > 0).then(|| passed.key.to_owned()),
             replacing: replacing.map(str::to_owned),
-            record,
-            event,
+            session: record,
         };
-        self.commit_login(writes).await?;
+        self.commit_login(rows, event).await?;
         Ok(session)
     }
 
-    /// Commits what a log-in writes in one transaction. On an SQLite file it runs on the
-    /// database's SQLite thread in one hand-over: through the pool its six statements cost
-    /// a dozen thread switches, which under a flood of log-ins take their time from the
-    /// password hashing that sets the pace.
-    async fn commit_login(&self, writes: LoginWrites) -> Result<(), IdentityError> {
+    /// Commits what a log-in writes, with its audit entry, in one transaction. On an SQLite
+    /// file it runs on the database's SQLite thread in one hand-over: through the pool its
+    /// six statements cost a dozen thread switches, which under a flood of log-ins take
+    /// their time from the password hashing that sets the pace.
+    async fn commit_login(&self, rows: LoginRows, event: Event) -> Result<(), IdentityError> {
         let realm = Realm::Customer.as_str();
         if let Some(thread) = self.db().sqlite_thread() {
             let audit = self.audit().clone();
             let meta = RequestMeta::current();
             let committed = thread
-                .run(move |conn| -> Result<(), DbError> {
-                    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                    if let Some(key) = &writes.clear_failures_of {
-                        throttle::clear_sqlite(&tx, key)?;
-                    }
-                    if let Some(old) = &writes.replacing {
-                        sessions::delete_in_realm_sqlite(&tx, realm, old)?;
-                    }
-                    sessions::insert_sqlite(&tx, realm, &writes.record)?;
-                    audit.record_sqlite(&tx, writes.event, meta)?;
-                    tx.commit()?;
-                    Ok(())
+                .run(move |conn| {
+                    login_store::commit_sqlite(conn, realm, &rows, |tx| {
+                        audit.record_sqlite(tx, event, meta).map(drop)
+                    })
                 })
                 .await;
             committed.map_err(DbError::from)??;
             return Ok(());
         }
         let mut tx = self.db().begin().await?;
-        if let Some(key) = &writes.clear_failures_of {
-            throttle::clear(&mut tx, key).await?;
-        }
-        if let Some(old) = &writes.replacing {
-            sessions::delete_in_realm(&mut tx, realm, old).await?;
-        }
-        sessions::insert(&mut tx, realm, &writes.record).await?;
-        self.record(&mut tx, writes.event).await?;
+        login_store::write(&mut tx, realm, &rows).await?;
+        self.record(&mut tx, event).await?;
         tx.commit().await.map_err(DbError::from)?;
         Ok(())
     }
@@ -372,14 +356,4 @@ pub(super) fn is_totp_shaped(code: &str) -> bool {
 
 pub(super) fn step_i64(step: u64) -> i64 {
     i64::try_from(step).unwrap_or(i64::MAX)
-}
-
-/// Everything a customer's log-in writes once the password is right, in one transaction.
-struct LoginWrites {
-    /// The throttle key whose failures a success clears, when it has any.
-    clear_failures_of: Option<String>,
-    /// The hash of the session this log-in replaces, which ends.
-    replacing: Option<String>,
-    record: SessionRecord,
-    event: Event,
 }

@@ -1,12 +1,15 @@
-//! What a customer's log-in reads before the password is checked, in one round trip: the
-//! failures of the identifier (whether or not an account has it) and the account, with its
-//! tenant's 2FA rule.
+//! A customer's log-in: what it reads before the password is checked, in one round trip
+//! (the failures of the identifier, whether or not an account has it, and the account with
+//! its tenant's 2FA rule), and what it writes once the password is right, through the pool
+//! or in one transaction on a plain SQLite connection.
 
 use platform::db::DbError;
+use rusqlite::TransactionBehavior;
 use sqlx::{FromRow, Row};
 
 use super::Conn;
-use super::throttle::FailureRow;
+use super::sessions::{self, SessionRecord};
+use super::throttle::{self, FailureRow};
 use super::users::{COLUMNS as USER_COLUMNS, UserRecord};
 
 #[derive(Debug, Default)]
@@ -53,4 +56,46 @@ pub async fn lookup(
         None => None,
     };
     Ok(LoginLookup { failures, account })
+}
+
+/// The rows a log-in writes once the password is right.
+#[derive(Debug)]
+pub struct LoginRows {
+    /// The throttle key whose failures a success clears, when it has any.
+    pub clear_failures_of: Option<String>,
+    /// The hash of the session this log-in replaces, which ends.
+    pub replacing: Option<String>,
+    pub session: SessionRecord,
+}
+
+/// Writes `rows` inside the caller's transaction.
+pub async fn write(conn: &mut Conn, realm: &str, rows: &LoginRows) -> Result<(), DbError> {
+    if let Some(key) = &rows.clear_failures_of {
+        throttle::clear(conn, key).await?;
+    }
+    if let Some(old) = &rows.replacing {
+        sessions::delete_in_realm(conn, realm, old).await?;
+    }
+    sessions::insert(conn, realm, &rows.session).await
+}
+
+/// Writes `rows` and whatever `also` writes (the audit entry) in one transaction on a plain
+/// SQLite connection, and commits.
+pub fn commit_sqlite(
+    conn: &mut rusqlite::Connection,
+    realm: &str,
+    rows: &LoginRows,
+    also: impl FnOnce(&rusqlite::Connection) -> Result<(), DbError>,
+) -> Result<(), DbError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    if let Some(key) = &rows.clear_failures_of {
+        throttle::clear_sqlite(&tx, key)?;
+    }
+    if let Some(old) = &rows.replacing {
+        sessions::delete_in_realm_sqlite(&tx, realm, old)?;
+    }
+    sessions::insert_sqlite(&tx, realm, &rows.session)?;
+    also(&tx)?;
+    tx.commit()?;
+    Ok(())
 }
