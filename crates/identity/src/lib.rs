@@ -5,6 +5,7 @@
 //! operations, each owning its transaction. `http` holds the pages and the API.
 
 pub mod hashing_pool;
+pub mod hashing_timer;
 pub mod http;
 pub mod model;
 pub mod service;

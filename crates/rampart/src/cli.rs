@@ -1,5 +1,5 @@
-//! The command line: `rampart serve | migrate | config check | config example | admin … |
-//! audit … | import contacts | keys rotate`.
+//! The command line: `rampart serve | migrate | config check | config example | admin staff
+//! create | admin hashing time | audit … | import contacts | keys rotate`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -99,6 +99,31 @@ enum AdminCommand {
         #[command(subcommand)]
         command: StaffCommand,
     },
+    /// Password hashing on this machine
+    Hashing {
+        #[command(subcommand)]
+        command: HashingCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum HashingCommand {
+    /// Time Argon2id at the configured parameters (`identity.hash_*`), as the hashing
+    /// workers run it, and say how many log-ins a second this machine can verify
+    Time {
+        /// Hashes to time on each thread
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..))]
+        count: u16,
+        /// Hashes on each thread before timing (the first hashes fault their memory in)
+        #[arg(long, default_value_t = 3)]
+        warm_up: u16,
+        /// Threads hashing at once [default: one per core]
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+        threads: Option<u16>,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -166,6 +191,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runtime()?.block_on(create_staff(config, &email, &role))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Admin {
+            command:
+                AdminCommand::Hashing {
+                    command:
+                        HashingCommand::Time {
+                            count,
+                            warm_up,
+                            threads,
+                            json,
+                        },
+                },
+        } => {
+            let config = load(file.as_deref())?;
+            let threads = threads.map_or_else(cores, usize::from);
+            crate::hashing_cli::time(&config, threads, count.into(), warm_up.into(), json)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Audit {
             command: AuditCommand::CheckProof { bundle, public_key },
         } => crate::audit_cli::check_proof_offline(&bundle, &public_key),
@@ -184,6 +226,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runtime()?.block_on(crate::vault_cli::rotate(config))
         }
     }
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 /// The file given, or `./rampart.toml` when it exists.

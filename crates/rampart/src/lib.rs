@@ -4,6 +4,7 @@
 pub mod app;
 mod audit_cli;
 pub mod cli;
+mod hashing_cli;
 mod keys;
 mod routes;
 pub mod shutdown;

@@ -1,19 +1,19 @@
-//! Identity under load: the Argon2id bound timed with the server's own hasher, an account
-//! and an API token set up through the real pages, then a flood of password log-ins with
-//! latency probes beside it and the server's memory sampled.
+//! Identity under load: the Argon2id bound timed by the server's own binary (`rampart admin
+//! hashing time`), an account and an API token set up through the real pages, then a flood
+//! of password log-ins with latency probes beside it and the server's memory sampled.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use identity::model::SecretText;
-use identity::model::hashing::{HashingMemory, HashingParams, PasswordHasher};
+use identity::model::hashing::HashingParams;
 use platform::config::IdentityConfig;
 
 use super::browser::{Browser, CSRF_COOKIE, SESSION_COOKIE};
 use super::flood::{Counts, Flood, Latencies, LoginForm, Probe, probe_all};
-use super::{CpuTime, RssSampler, Server, cores, resident_mib};
+use super::{CpuTime, RssSampler, Server, cores, hash_params_env, resident_mib};
 
 /// Counted rounds of the flood. Before each, the flood pauses and hashes are timed for the
 /// bound on the idle server, so that a shared machine whose speed drifts during the run
@@ -23,6 +23,8 @@ const ROUNDS: usize = 5;
 const HASHES_PER_ROUND: usize = 12;
 /// Hashes before the first timed one: the first hashes fault their memory in.
 pub(super) const WARM_UP_HASHES: usize = 10;
+/// Hashes before the timed ones of each round, in the timing command's fresh process.
+const ROUND_WARM_UP_HASHES: usize = 2;
 /// Flood time before the first round, so that every connection is open.
 const WARM_UP: Duration = Duration::from_secs(2);
 /// Flood time after each pause before counting again, so that the pool's queue is full.
@@ -116,15 +118,21 @@ pub(super) async fn measure(
         iterations: config.hash_iterations,
         parallelism: config.hash_parallelism,
     };
-    eprintln!("xtask: warming up the bound's hasher and hashing on every core");
-    let (timer, warm_up_ms, all_cores_per_second) =
+    eprintln!("xtask: timing the bound's hashes with the server's binary, alone and on every core");
+    let timer = BoundTimer {
+        binary: server.binary.clone(),
+        dir: server.dir.path().to_owned(),
+        config: config.clone(),
+    };
+    let (warm_up_ms, all_cores_per_second) = {
+        let timer = timer.clone();
         tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-            let mut timer = BoundTimer::new(params)?;
-            let mut warm_up = timer.time(WARM_UP_HASHES)?;
-            let all_cores = hash_on_every_core(&timer.hasher, cores(), HASHES_PER_ROUND)?;
-            Ok((timer, median(&mut warm_up), all_cores))
+            let mut warm_up = timer.time(1, WARM_UP_HASHES, 0)?.samples_ms;
+            let all_cores = timer.time(cores(), HASHES_PER_ROUND, 3)?.hashes_per_second;
+            Ok((median(&mut warm_up), all_cores))
         })
-        .await??;
+        .await??
+    };
     eprintln!("xtask: signing up and creating an API token through the pages");
     let account = set_up_account(server, EMAIL).await?;
     let slots = config.hashing_memory_budget_mib * 1024 / u64::from(config.hash_memory_kib);
@@ -189,7 +197,7 @@ pub(super) async fn measure(
 async fn count_rounds(
     server: &Server,
     flood: &Flood,
-    mut timer: BoundTimer,
+    timer: BoundTimer,
     each: Duration,
 ) -> anyhow::Result<Counted> {
     let cores_f = cores() as f64;
@@ -203,13 +211,12 @@ async fn count_rounds(
     };
     for _ in 0..ROUNDS {
         flood.pause().await;
-        let (back, samples) = tokio::task::spawn_blocking(move || {
-            let samples = timer.time(HASHES_PER_ROUND);
-            (timer, samples)
+        let round_timer = timer.clone();
+        let mut samples = tokio::task::spawn_blocking(move || {
+            round_timer.time(1, HASHES_PER_ROUND, ROUND_WARM_UP_HASHES)
         })
-        .await?;
-        timer = back;
-        let mut samples = samples?;
+        .await??
+        .samples_ms;
         let round_bound = cores_f / (median(&mut samples) / 1000.0);
         counted.samples_ms.extend(samples);
         flood.resume();
@@ -238,68 +245,63 @@ async fn count_rounds(
     Ok(counted)
 }
 
-/// The server's own hasher and one working memory reused from hash to hash, as each of the
-/// server's hashing workers has.
+/// Times hashes with the server's own binary, `rampart admin hashing time`, at the server's
+/// parameters: the same code as its hashing workers, built and linked as they are, each
+/// thread reusing one working memory as each worker does.
+#[derive(Clone)]
 struct BoundTimer {
-    hasher: PasswordHasher,
-    memory: HashingMemory,
+    binary: PathBuf,
+    /// The server's folder, where the command finds no configuration file of its own.
+    dir: PathBuf,
+    config: IdentityConfig,
+}
+
+/// What one run of the timing command measured.
+struct TimedHashes {
+    samples_ms: Vec<f64>,
+    hashes_per_second: f64,
 }
 
 impl BoundTimer {
-    fn new(params: HashingParams) -> anyhow::Result<Self> {
-        Ok(Self {
-            hasher: PasswordHasher::new(params)?,
-            memory: HashingMemory::new(),
+    /// Times `count` hashes on each of `threads` threads started together, after `warm_up`.
+    fn time(&self, threads: usize, count: usize, warm_up: usize) -> anyhow::Result<TimedHashes> {
+        let output = Command::new(&self.binary)
+            .current_dir(&self.dir)
+            .args(["admin", "hashing", "time", "--json"])
+            .args(["--threads", &threads.to_string()])
+            .args(["--count", &count.to_string()])
+            .args(["--warm-up", &warm_up.to_string()])
+            .env_remove("RAMPART_CONFIG")
+            .env("RAMPART_LOG__LEVEL", "warn")
+            .envs(hash_params_env(&self.config))
+            .stderr(Stdio::inherit())
+            .output()
+            .context("cannot run `rampart admin hashing time`")?;
+        if !output.status.success() {
+            bail!("`rampart admin hashing time` failed ({})", output.status);
+        }
+        let printed: serde_json::Value = serde_json::from_slice(&output.stdout)
+            .context("`rampart admin hashing time --json` printed something else")?;
+        let samples_ms: Vec<f64> = printed["samples_ms"]
+            .as_array()
+            .map(|samples| {
+                samples
+                    .iter()
+                    .filter_map(serde_json::Value::as_f64)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let Some(hashes_per_second) = printed["hashes_per_second"].as_f64() else {
+            bail!("`rampart admin hashing time --json` printed no rate: {printed}");
+        };
+        if samples_ms.is_empty() {
+            bail!("`rampart admin hashing time` timed no hashes: {printed}");
+        }
+        Ok(TimedHashes {
+            samples_ms,
+            hashes_per_second,
         })
     }
-
-    /// Times `count` hashes, in milliseconds each.
-    fn time(&mut self, count: usize) -> anyhow::Result<Vec<f64>> {
-        if count == 0 {
-            bail!("no hashes to time");
-        }
-        let password = SecretText::new(PASSWORD);
-        (0..count)
-            .map(|_| {
-                let started = Instant::now();
-                self.hasher.hash_in(&password, &mut self.memory)?;
-                Ok(started.elapsed().as_secs_f64() * 1000.0)
-            })
-            .collect()
-    }
-}
-
-/// Hashes per second with one thread per core, each hashing `count` times in its own
-/// reused memory after a few hashes to warm up.
-fn hash_on_every_core(hasher: &PasswordHasher, cores: usize, count: usize) -> anyhow::Result<f64> {
-    let start = std::sync::Barrier::new(cores + 1);
-    let elapsed = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..cores)
-            .map(|_| {
-                scope.spawn(|| -> anyhow::Result<()> {
-                    let mut memory = HashingMemory::new();
-                    let password = SecretText::new(PASSWORD);
-                    for _ in 0..3 {
-                        hasher.hash_in(&password, &mut memory)?;
-                    }
-                    start.wait();
-                    for _ in 0..count {
-                        hasher.hash_in(&password, &mut memory)?;
-                    }
-                    Ok(())
-                })
-            })
-            .collect();
-        start.wait();
-        let started = Instant::now();
-        for worker in workers {
-            worker
-                .join()
-                .map_err(|_| anyhow::anyhow!("a hashing thread panicked"))??;
-        }
-        Ok::<_, anyhow::Error>(started.elapsed())
-    })?;
-    Ok((cores * count) as f64 / elapsed.as_secs_f64())
 }
 
 /// Sorts `samples` (not empty) and returns their median.

@@ -37,6 +37,8 @@ struct Server {
     child: Child,
     public: u16,
     dir: tempfile::TempDir,
+    /// The binary it runs, for its other commands.
+    binary: PathBuf,
 }
 
 impl Server {
@@ -71,6 +73,24 @@ fn free_port() -> anyhow::Result<u16> {
 /// Starts Rampart with its default configuration, except the per-address allowance and the
 /// hashing settings of `identity` (the defaults too, passed so that the Argon2id bound
 /// timed here uses the very parameters the server runs with).
+/// The environment that gives a `rampart` command the Argon2id parameters of `identity`.
+fn hash_params_env(identity: &IdentityConfig) -> [(&'static str, String); 3] {
+    [
+        (
+            "RAMPART_IDENTITY__HASH_MEMORY_KIB",
+            identity.hash_memory_kib.to_string(),
+        ),
+        (
+            "RAMPART_IDENTITY__HASH_ITERATIONS",
+            identity.hash_iterations.to_string(),
+        ),
+        (
+            "RAMPART_IDENTITY__HASH_PARALLELISM",
+            identity.hash_parallelism.to_string(),
+        ),
+    ]
+}
+
 fn start_server(
     binary: &Path,
     identity: &IdentityConfig,
@@ -85,18 +105,7 @@ fn start_server(
         .env("RAMPART_LOG__LEVEL", "warn")
         .env("RAMPART_IDENTITY__PER_IP_BURST", PER_IP_ALLOWANCE)
         .env("RAMPART_IDENTITY__PER_IP_PER_MINUTE", PER_IP_ALLOWANCE)
-        .env(
-            "RAMPART_IDENTITY__HASH_MEMORY_KIB",
-            identity.hash_memory_kib.to_string(),
-        )
-        .env(
-            "RAMPART_IDENTITY__HASH_ITERATIONS",
-            identity.hash_iterations.to_string(),
-        )
-        .env(
-            "RAMPART_IDENTITY__HASH_PARALLELISM",
-            identity.hash_parallelism.to_string(),
-        )
+        .envs(hash_params_env(identity))
         .env(
             "RAMPART_IDENTITY__HASHING_MEMORY_BUDGET_MIB",
             identity.hashing_memory_budget_mib.to_string(),
@@ -113,7 +122,12 @@ fn start_server(
         );
     }
     let child = command.spawn().context("cannot start rampart")?;
-    Ok(Server { child, public, dir })
+    Ok(Server {
+        child,
+        public,
+        dir,
+        binary: binary.to_owned(),
+    })
 }
 
 /// Resident memory of a process, in MiB.

@@ -195,9 +195,9 @@ fn identity(out: &mut String, id: &IdentityFigures) {
     let _ = writeln!(
         out,
         "One Argon2id hash at the configured parameters (m = {} KiB, t = {}, p = {}, the \
-         defaults of `identity.hash_*`), timed in the bench process with the server's own \
-         `identity::model::hashing::PasswordHasher` in one reused working memory, like each of \
-         the server's hashing workers, while the server idled: {} hashes in all, {} before \
+         defaults of `identity.hash_*`), timed by the server's own binary (`rampart admin \
+         hashing time`: the workers' code, built as they are, in one reused working memory \
+         as each worker has) while the server idled: {} hashes in all, {} before \
          each of the {} counted rounds of the flood below (the flood paused), median \
          {:.2} ms (fastest {:.2} ms, slowest {:.2} ms), after {} hashes to warm up (median \
          {:.2} ms: the first hash faults its memory in). Bound = {} cores ÷ {:.2} ms = \
@@ -219,10 +219,11 @@ fn identity(out: &mut String, id: &IdentityFigures) {
     );
     let _ = writeln!(
         out,
-        "With every core hashing at once (one thread per core, each reusing its memory as the \
-         server's workers do), the machine verifies **{:.1}/s**, {:.0} % of that bound: \
+        "With every core hashing at once (`rampart admin hashing time --threads {}`, each \
+         thread reusing its memory as the server's workers do), the machine verifies **{:.1}/s**, {:.0} % of that bound: \
          Argon2id is built to exhaust memory bandwidth, which the cores share. Log-ins reach \
          {:.0} % of this all-cores rate.\n",
+        b.cores,
         b.all_cores_per_second,
         b.all_cores_per_second / b.per_second() * 100.0,
         id.logins_per_second() / b.all_cores_per_second * 100.0,

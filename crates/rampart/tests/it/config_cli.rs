@@ -120,3 +120,41 @@ async fn a_database_password_never_appears_in_errors() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn admin_hashing_time_times_the_configured_parameters_as_text_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "admin",
+        "hashing",
+        "time",
+        "--count",
+        "2",
+        "--warm-up",
+        "1",
+        "--threads",
+        "2",
+    ];
+    let memory = [("RAMPART_IDENTITY__HASH_MEMORY_KIB", "20480")];
+    let (ok, stdout, stderr) = run(dir.path(), &args, &memory).await;
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("m = 20480 KiB, t = 2, p = 1"), "{stdout}");
+    assert!(stdout.contains("over 4 hashes"), "{stdout}");
+    assert!(stdout.contains("log-ins a second"), "{stdout}");
+
+    let json_args = [&args[..], &["--json"]].concat();
+    let (ok, stdout, stderr) = run(dir.path(), &json_args, &memory).await;
+    assert!(ok, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["memory_kib"], 20480);
+    assert_eq!(report["threads"], 2);
+    assert_eq!(report["samples_ms"].as_array().unwrap().len(), 4);
+    assert!(report["median_ms"].as_f64().unwrap() > 0.0);
+    assert!(report["hashes_per_second"].as_f64().unwrap() > 0.0);
+
+    // Parameters below OWASP's minimum are refused before anything is timed.
+    let weak = [("RAMPART_IDENTITY__HASH_MEMORY_KIB", "1024")];
+    let (ok, _, stderr) = run(dir.path(), &args, &weak).await;
+    assert!(!ok);
+    assert!(stderr.contains("identity.hash_memory_kib"), "{stderr}");
+}
