@@ -202,9 +202,15 @@ fn parse_query(query: AccessLogQuery) -> Result<(Filter, u32), AuditError> {
             })
             .transpose()
     };
+    let action = query.action.filter(|a| !a.is_empty());
+    if action.as_deref().is_some_and(|a| !is_action_name(a)) {
+        return Err(bad(
+            "action must be an action's name, such as vault.contact.read".into(),
+        ));
+    }
     let filter = Filter {
         actor_kind,
-        action: query.action.filter(|a| !a.is_empty()),
+        action,
         since: time("since", query.since)?,
         until: time("until", query.until)?,
         before: query
@@ -216,6 +222,15 @@ fn parse_query(query: AccessLogQuery) -> Result<(Filter, u32), AuditError> {
             .transpose()?,
     };
     Ok((filter, limit))
+}
+
+/// Actions are dotted lower-case names such as `vault.contact.read`; anything else names no
+/// entry, and some bytes (NUL) PostgreSQL refuses outright.
+fn is_action_name(text: &str) -> bool {
+    text.len() <= 100
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'_')
 }
 
 pub(super) fn encode_cursor(before: u64) -> String {
@@ -234,6 +249,32 @@ pub(super) fn decode_cursor(cursor: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_action_filter_must_look_like_an_action() {
+        let query = |action: &str| AccessLogQuery {
+            actor_kind: None,
+            action: Some(action.to_owned()),
+            since: None,
+            until: None,
+            limit: None,
+            cursor: None,
+        };
+        assert!(parse_query(query("vault.contact.read")).is_ok());
+        assert!(parse_query(query("audit.access_log.list")).is_ok());
+        for bad in [
+            "\0vault",
+            "Vault.Contact",
+            "a b",
+            "x'; --",
+            &"a".repeat(101),
+        ] {
+            assert!(
+                matches!(parse_query(query(bad)), Err(AuditError::BadRequest(_))),
+                "{bad:?}"
+            );
+        }
+    }
 
     #[test]
     fn cursors_round_trip_and_foreign_ones_are_refused() {
