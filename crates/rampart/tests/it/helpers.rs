@@ -371,6 +371,20 @@ impl Node {
     pub fn printed(&self) -> String {
         self.stdout.lock().unwrap().join("\n")
     }
+
+    /// What the node printed up to and including its "Rampart is serving" banner. The node
+    /// answers `/readyz` before it prints the banner, and the lines reach the collector
+    /// later still, so a test of the banner waits for it.
+    pub async fn printed_banner(&self) -> String {
+        for _ in 0..300 {
+            let printed = self.printed();
+            if printed.contains("Rampart is serving ") {
+                return printed;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("node on {} never printed its banner", self.public);
+    }
 }
 
 /// The public address from a JSON `listening` log line.

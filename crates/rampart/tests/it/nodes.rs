@@ -152,7 +152,7 @@ async fn the_first_start_prints_the_certificate_fingerprint_and_later_starts_do_
     let database_url = fresh_database_url(dir.path()).await;
     let mut first = Node::start(dir.path(), &database_url, &[]).await;
     first.ready().await;
-    let printed = first.printed();
+    let printed = first.printed_banner().await;
     let line = printed
         .lines()
         .find(|l| l.starts_with("SHA-256 fingerprint: "))
@@ -162,7 +162,7 @@ async fn the_first_start_prints_the_certificate_fingerprint_and_later_starts_do_
     first.kill_9().await;
     let again = Node::start(dir.path(), &database_url, &[]).await;
     again.ready().await;
-    let printed = again.printed();
+    let printed = again.printed_banner().await;
     assert!(
         !printed.contains("SHA-256 fingerprint: "),
         "printed again: {printed}"
