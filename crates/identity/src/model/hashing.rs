@@ -72,20 +72,48 @@ impl Verification {
 
 /// The working memory of one hash, kept and reused from hash to hash. Allocating 19 MiB
 /// afresh for every hash makes the allocator's heaps grow far past what is in use at once.
-pub struct HashingMemory(Vec<Block>);
+///
+/// The memory is laid on transparent huge pages where the kernel offers them. Argon2id
+/// reads blocks all over its memory; on 4 KiB pages most of those reads also miss the TLB
+/// and walk the page tables, and two hashes at once do that through the same memory bus.
+/// On 2 MiB pages one hash runs about a tenth faster, and two at once lose almost nothing
+/// to each other. Where huge pages are off, the hint does nothing.
+pub struct HashingMemory {
+    blocks: Vec<Block>,
+    /// The first block that starts at or just past a 2 MiB boundary: the blocks before it
+    /// share a partial huge page with memory outside the buffer, so the kernel gives them
+    /// 4 KiB pages, and hashes use the blocks from here on.
+    start: usize,
+}
+
+/// The size of a transparent huge page on x86-64 and AArch64.
+const HUGE_PAGE_BYTES: usize = 2 << 20;
+const BLOCK_BYTES: usize = std::mem::size_of::<Block>();
 
 impl HashingMemory {
     pub fn new() -> Self {
-        Self(Vec::new())
+        Self {
+            blocks: Vec::new(),
+            start: 0,
+        }
     }
 
-    /// The first `count` blocks, growing the buffer the first time (or for a stored hash
-    /// made with more memory than the current parameters).
+    /// `count` blocks, growing the buffer the first time (or for a stored hash made with
+    /// more memory than the current parameters).
     fn blocks(&mut self, count: usize) -> &mut [Block] {
-        if self.0.len() < count {
-            self.0.resize(count, Block::default());
+        if self.blocks.len() - self.start < count {
+            // Room for `count` blocks from a 2 MiB boundary to the end of a whole huge page,
+            // advised while no page is touched yet: a page already faulted in stays 4 KiB.
+            let capacity = (count * BLOCK_BYTES).next_multiple_of(HUGE_PAGE_BYTES) / BLOCK_BYTES
+                + HUGE_PAGE_BYTES / BLOCK_BYTES;
+            let mut blocks = Vec::<Block>::with_capacity(capacity);
+            let address = blocks.as_ptr().addr();
+            kevy_madvise::advise_hugepage(blocks.as_ptr().cast::<u8>(), capacity * BLOCK_BYTES);
+            let start = (address.next_multiple_of(HUGE_PAGE_BYTES) - address).div_ceil(BLOCK_BYTES);
+            blocks.resize(start + count, Block::default());
+            *self = Self { blocks, start };
         }
-        &mut self.0[..count]
+        &mut self.blocks[self.start..self.start + count]
     }
 }
 
@@ -304,6 +332,21 @@ mod tests {
             hasher.hash(&password).unwrap(),
             "each hash has its own salt"
         );
+    }
+
+    #[test]
+    fn working_memory_starts_on_a_huge_page_boundary_and_grows_for_bigger_hashes() {
+        let mut memory = HashingMemory::new();
+        for count in [19 * 1024, 8 * 1024, 64 * 1024] {
+            let blocks = memory.blocks(count);
+            assert_eq!(blocks.len(), count);
+            // Blocks are 64-byte aligned, so the first one starts within a block of the
+            // boundary, not always on it.
+            let past_boundary = blocks.as_ptr().addr() % HUGE_PAGE_BYTES;
+            assert!(past_boundary < BLOCK_BYTES, "{count} blocks: {past_boundary}");
+        }
+        // The buffer grew once for 19 MiB and once for 64 MiB, never for the smaller hash.
+        assert!(memory.blocks.len() - memory.start >= 64 * 1024);
     }
 
     #[test]
