@@ -12,6 +12,11 @@ use std::collections::BTreeMap;
 /// every key after the first new one), small enough to stay a megabyte or two.
 const RECENT_LIMIT: usize = 1 << 16;
 
+/// Interpolation steps before bisection takes over, and the range below which it takes
+/// over at once (a few cache lines of keys).
+const INTERPOLATION_STEPS: usize = 4;
+const BISECT_BELOW: usize = 32;
+
 /// Elements per chunk of the sorted arrays.
 const CHUNK_BITS: u32 = 16;
 const CHUNK: usize = 1 << CHUNK_BITS;
@@ -44,8 +49,38 @@ impl KeySlots {
     }
 
     /// Where `key` is in the sorted arrays.
+    ///
+    /// The keys are blind-index terms, HMAC outputs spread evenly over `i64`, so a key's
+    /// value says about where it sits: a key at a fraction of the way between the range's
+    /// first and last keys is near that fraction of the way along, give or take √n. Each
+    /// step guesses so, and reads the keys √n to either side to bracket it; three steps
+    /// narrow a few million keys to a few dozen, in about a third of the cache misses of
+    /// bisecting. A guess that misses its bracket still narrows the range to one side, and
+    /// bisection finishes, so keys that are not spread evenly cost a little more, never a
+    /// wrong answer.
     fn position(&self, key: i64) -> Option<usize> {
+        // The key, if present, is at an index in [low, high).
         let (mut low, mut high) = (0, self.keys.len());
+        for _ in 0..INTERPOLATION_STEPS {
+            if high - low <= BISECT_BELOW {
+                break;
+            }
+            let (first, last) = (self.keys.get(low), self.keys.get(high - 1));
+            if key < first || key > last {
+                return None;
+            }
+            let guess = low + interpolate(key, first, last, high - low - 1);
+            let reach = (high - low).isqrt();
+            let below = guess.saturating_sub(reach).max(low);
+            let above = (guess + reach).min(high - 1);
+            if self.keys.get(below) > key {
+                high = below;
+            } else if self.keys.get(above) < key {
+                low = above + 1;
+            } else {
+                (low, high) = (below, above + 1);
+            }
+        }
         while low < high {
             let middle = low + (high - low) / 2;
             match self.keys.get(middle).cmp(&key) {
@@ -78,6 +113,17 @@ impl KeySlots {
             self.slots.set(write, slot);
         }
     }
+}
+
+/// Where `key` falls between `first` and `last` (with `first <= key <= last`), scaled to
+/// `0..=span` positions.
+fn interpolate(key: i64, first: i64, last: i64, span: usize) -> usize {
+    let width = i128::from(last) - i128::from(first);
+    if width == 0 {
+        return 0;
+    }
+    let offset = (i128::from(key) - i128::from(first)) * span as i128 / width;
+    usize::try_from(offset).unwrap_or(0).min(span)
 }
 
 /// A growable array in chunks of `CHUNK` elements.
@@ -149,5 +195,27 @@ mod tests {
         }
         assert_eq!(map.get(12_345), None);
         assert_eq!(map.get(i64::MIN), None);
+    }
+
+    #[test]
+    fn finds_keys_that_are_not_spread_evenly() {
+        let mut map = KeySlots::default();
+        // Two dense clusters at the ends of the range and a sparse run between them: every
+        // interpolation guess lands far from its key.
+        let clustered = (0..RECENT_LIMIT as i64)
+            .map(|n| i64::MIN + n)
+            .chain((0..RECENT_LIMIT as i64).map(|n| i64::MAX - n))
+            .chain((0..1000).map(|n| n * 1_000_003));
+        let keys: Vec<i64> = clustered.collect();
+        for (slot, key) in keys.iter().enumerate() {
+            map.insert_if_absent(*key, u32::try_from(slot).unwrap());
+        }
+        assert!(map.keys.len() >= 2 * RECENT_LIMIT, "merged into the arrays");
+        for (slot, key) in keys.iter().enumerate() {
+            assert_eq!(map.get(*key), Some(u32::try_from(slot).unwrap()), "key {key}");
+        }
+        for absent in [i64::MIN + RECENT_LIMIT as i64, -1, 1, 1_000_002, i64::MAX - 70_000] {
+            assert_eq!(map.get(absent), None, "key {absent}");
+        }
     }
 }
