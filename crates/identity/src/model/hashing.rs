@@ -343,7 +343,10 @@ mod tests {
             // Blocks are 64-byte aligned, so the first one starts within a block of the
             // boundary, not always on it.
             let past_boundary = blocks.as_ptr().addr() % HUGE_PAGE_BYTES;
-            assert!(past_boundary < BLOCK_BYTES, "{count} blocks: {past_boundary}");
+            assert!(
+                past_boundary < BLOCK_BYTES,
+                "{count} blocks: {past_boundary}"
+            );
         }
         // The buffer grew once for 19 MiB and once for 64 MiB, never for the smaller hash.
         assert!(memory.blocks.len() - memory.start >= 64 * 1024);

@@ -212,9 +212,19 @@ mod tests {
         }
         assert!(map.keys.len() >= 2 * RECENT_LIMIT, "merged into the arrays");
         for (slot, key) in keys.iter().enumerate() {
-            assert_eq!(map.get(*key), Some(u32::try_from(slot).unwrap()), "key {key}");
+            assert_eq!(
+                map.get(*key),
+                Some(u32::try_from(slot).unwrap()),
+                "key {key}"
+            );
         }
-        for absent in [i64::MIN + RECENT_LIMIT as i64, -1, 1, 1_000_002, i64::MAX - 70_000] {
+        for absent in [
+            i64::MIN + RECENT_LIMIT as i64,
+            -1,
+            1,
+            1_000_002,
+            i64::MAX - 70_000,
+        ] {
             assert_eq!(map.get(absent), None, "key {absent}");
         }
     }
