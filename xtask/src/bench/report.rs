@@ -197,7 +197,7 @@ fn identity(out: &mut String, id: &IdentityFigures) {
         "One Argon2id hash at the configured parameters (m = {} KiB, t = {}, p = {}, the \
          defaults of `identity.hash_*`), timed by the server's own binary (`rampart admin \
          hashing time`: the workers' code, built as they are, in one reused working memory \
-         as each worker has) while the server idled: {} hashes in all, {} before \
+         on transparent huge pages as each worker has) while the server idled: {} hashes in all, {} before \
          each of the {} counted rounds of the flood below (the flood paused), median \
          {:.2} ms (fastest {:.2} ms, slowest {:.2} ms), after {} hashes to warm up (median \
          {:.2} ms: the first hash faults its memory in). Bound = {} cores ÷ {:.2} ms = \
