@@ -141,6 +141,7 @@ async fn admin_hashing_time_times_the_configured_parameters_as_text_and_json() {
     assert!(stdout.contains("m = 20480 KiB, t = 2, p = 1"), "{stdout}");
     assert!(stdout.contains("over 4 hashes"), "{stdout}");
     assert!(stdout.contains("log-ins a second"), "{stdout}");
+    assert!(stdout.contains("transparent huge pages: "), "{stdout}");
 
     let json_args = [&args[..], &["--json"]].concat();
     let (ok, stdout, stderr) = run(dir.path(), &json_args, &memory).await;
@@ -151,6 +152,11 @@ async fn admin_hashing_time_times_the_configured_parameters_as_text_and_json() {
     assert_eq!(report["samples_ms"].as_array().unwrap().len(), 4);
     assert!(report["median_ms"].as_f64().unwrap() > 0.0);
     assert!(report["hashes_per_second"].as_f64().unwrap() > 0.0);
+    let modes = ["always", "madvise", "never", "unknown"];
+    assert!(
+        modes.contains(&report["transparent_huge_pages"].as_str().unwrap()),
+        "{report}"
+    );
 
     // Parameters below OWASP's minimum are refused before anything is timed.
     let weak = [("RAMPART_IDENTITY__HASH_MEMORY_KIB", "1024")];
