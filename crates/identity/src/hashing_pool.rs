@@ -16,6 +16,7 @@ use std::time::Duration;
 use thread_priority::{ThreadPriority, set_current_thread_priority};
 use tokio::sync::{Semaphore, oneshot};
 
+use crate::huge_pages::HugePages;
 use crate::model::SecretText;
 use crate::model::hashing::{HashingError, HashingMemory, PasswordHasher, Verification};
 
@@ -103,6 +104,13 @@ impl HashingPool {
     ) -> Result<Self, std::io::Error> {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         let per_hash = hasher.params().memory_bytes();
+        if HugePages::of_this_machine() == HugePages::Never {
+            tracing::warn!(
+                setting = HugePages::SETTING,
+                "transparent huge pages are off (never): password hashing runs about a tenth \
+                 slower; set the setting to madvise to speed up log-ins"
+            );
+        }
         let size = PoolSize::new(memory_budget_bytes, per_hash, cores, max_wait);
         Self::with_size(hasher, size)
     }

@@ -7,6 +7,7 @@
 pub mod hashing_pool;
 pub mod hashing_timer;
 pub mod http;
+pub mod huge_pages;
 pub mod model;
 pub mod service;
 pub mod store;
